@@ -1,0 +1,191 @@
+"""The exercise manifest (`exercise.toml`): its schema and a pure validator.
+
+Validation never touches Docker or the network; a bad pack gets a
+ManifestError naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import tomllib
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SLUG_RE = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
+
+
+class Category(enum.StrEnum):
+    API_DESIGN = "api-design"
+    SQL_OPTIMIZATION = "sql-optimization"
+    SECURITY = "security"
+
+
+class Difficulty(enum.StrEnum):
+    INTRO = "intro"
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+
+class Runner(enum.StrEnum):
+    HTTP_APP = "http-app"
+    PYTHON = "python"
+    SQL = "sql"
+
+
+class ManifestError(ValueError):
+    """A pack that cannot be used; the message names the file and the field."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_relative(pattern: str) -> str:
+    p = PurePosixPath(pattern)
+    if p.is_absolute() or ".." in p.parts or "\\" in pattern or not pattern.strip():
+        raise ValueError(f"{pattern!r} must be a relative path inside the submission")
+    return pattern
+
+
+class Submission(_Strict):
+    # File names or globs ("app/*.py") a student may submit.
+    files: Annotated[list[str], Field(min_length=1)]
+    # Names (not globs) that must be present.
+    required: list[str] = []
+    max_files: Annotated[int, Field(ge=1, le=200)] = 20
+    max_bytes: Annotated[int, Field(ge=1, le=2_000_000)] = 256_000
+
+    @field_validator("files", "required")
+    @classmethod
+    def _relative(cls, value: list[str]) -> list[str]:
+        return [_check_relative(v) for v in value]
+
+    @model_validator(mode="after")
+    def _required_allowed(self) -> Submission:
+        for name in self.required:
+            if not allows(self.files, name):
+                raise ValueError(f"required file {name!r} is not matched by any entry of 'files'")
+        return self
+
+
+class Limits(_Strict):
+    """Per-exercise limits; the server caps each one (sandbox.limits)."""
+
+    wall_seconds: Annotated[float, Field(gt=0, le=600)] = 30
+    memory_mb: Annotated[int, Field(ge=32, le=16_384)] = 512
+    cpus: Annotated[float, Field(gt=0, le=16)] = 1.0
+    processes: Annotated[int, Field(ge=8, le=4096)] = 256
+    output_kb: Annotated[int, Field(ge=1, le=65_536)] = 1024
+    call_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 10
+
+
+class Scoring(_Strict):
+    hidden_messages: Literal["none", "author", "full"] = "author"
+    # The starter normally must not get full marks; some exercises (a
+    # "make it faster" task) start from a correct but poor solution.
+    starter_may_pass: bool = False
+
+
+class HttpAppOptions(_Strict):
+    app: str = "app.main:app"  # module:attribute of the ASGI app
+
+    @field_validator("app")
+    @classmethod
+    def _module_attr(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", value):
+            raise ValueError(f"{value!r} is not 'module:attribute'")
+        return value
+
+
+class PythonOptions(_Strict):
+    module: str  # the module tests call through the proxy, e.g. "passwords"
+
+    @field_validator("module")
+    @classmethod
+    def _module(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][\w.]*", value):
+            raise ValueError(f"{value!r} is not a module name")
+        return value
+
+
+class Manifest(_Strict):
+    slug: Annotated[str, Field(pattern=SLUG_RE)]
+    title: Annotated[str, Field(min_length=3, max_length=120)]
+    category: Category
+    difficulty: Difficulty
+    runner: Runner
+    submission: Submission
+    limits: Limits = Limits()
+    scoring: Scoring = Scoring()
+    http_app: HttpAppOptions | None = None
+    python: PythonOptions | None = None
+    sql: dict[str, Any] | None = None  # the sql runner's options (issue 4)
+
+    @model_validator(mode="after")
+    def _runner_options(self) -> Manifest:
+        if self.runner is Runner.PYTHON and self.python is None:
+            raise ValueError("runner 'python' needs a [python] table with 'module'")
+        return self
+
+    def runner_options(self) -> dict[str, Any]:
+        if self.runner is Runner.HTTP_APP:
+            return (self.http_app or HttpAppOptions()).model_dump()
+        if self.runner is Runner.PYTHON:
+            assert self.python is not None
+            return self.python.model_dump()
+        return dict(self.sql or {})
+
+
+class MutantSpec(_Strict):
+    description: str = ""
+    # Test names (function names) or ids ("test_api.py::test_x") this mutant must fail.
+    must_fail: Annotated[list[str], Field(min_length=1)]
+
+
+def allows(patterns: list[str], name: str) -> bool:
+    """Whether a submitted path matches one of the manifest's names or globs."""
+    path = PurePosixPath(name)
+    return any(path.match(p) and len(path.parts) == len(PurePosixPath(p).parts) for p in patterns)
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        problems.append(f"field '{where}': {msg}")
+    return problems
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(path, ["file is missing"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ManifestError(path, [f"not valid TOML: {exc}"]) from None
+
+
+def parse_manifest(path: Path) -> Manifest:
+    try:
+        return Manifest.model_validate(_read_toml(path))
+    except ValidationError as exc:
+        raise ManifestError(path, _describe(exc)) from None
+
+
+def parse_mutant_spec(path: Path) -> MutantSpec:
+    try:
+        return MutantSpec.model_validate(_read_toml(path))
+    except ValidationError as exc:
+        raise ManifestError(path, _describe(exc)) from None

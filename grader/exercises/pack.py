@@ -1,0 +1,145 @@
+"""An exercise pack on disk: `exercises/<category>/<slug>/`.
+
+load_pack() validates the folder as a whole (manifest, required folders,
+solution files) and returns an ExercisePack; discover() finds packs below
+folders. Pure file I/O, no Docker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.exercises.manifest import (
+    ManifestError,
+    Manifest,
+    MutantSpec,
+    parse_manifest,
+    parse_mutant_spec,
+)
+from grader.exercises.submission import SubmissionError, read_submission
+
+MANIFEST = "exercise.toml"
+MUTANT_SPEC = "mutant.toml"
+# Never part of an exercise's identity: caches and editor droppings.
+_IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".DS_Store"}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: Path
+    spec: MutantSpec
+
+
+@dataclass(frozen=True)
+class ExercisePack:
+    path: Path
+    manifest: Manifest
+    mutants: tuple[Mutant, ...]
+    content_hash: str
+
+    @property
+    def slug(self) -> str:
+        return self.manifest.slug
+
+    @property
+    def readme(self) -> Path:
+        return self.path / "README.md"
+
+    @property
+    def starter(self) -> Path:
+        return self.path / "starter"
+
+    @property
+    def solution(self) -> Path:
+        return self.path / "solution"
+
+    @property
+    def tests(self) -> Path:
+        return self.path / "tests"
+
+    @property
+    def public_tests(self) -> Path:
+        return self.path / "public_tests"
+
+    @property
+    def data(self) -> Path:
+        return self.path / "data"
+
+
+def pack_files(root: Path) -> list[Path]:
+    """Every file of a folder that counts, sorted, caches left out."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not _IGNORED_PARTS.intersection(p.relative_to(root).parts)
+        and p.suffix != ".pyc"
+    )
+
+
+def content_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in pack_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def load_pack(path: Path) -> ExercisePack:
+    path = path.resolve()
+    manifest = parse_manifest(path / MANIFEST)
+    problems: list[str] = []
+    if path.name != manifest.slug:
+        problems.append(f"field 'slug': {manifest.slug!r} differs from the folder name {path.name!r}")
+    if path.parent.name != manifest.category.value:
+        problems.append(
+            f"field 'category': {manifest.category.value!r} differs from the parent folder "
+            f"{path.parent.name!r}"
+        )
+    if not (path / "README.md").is_file():
+        problems.append("README.md (the prompt students read) is missing")
+    for folder in ("starter", "solution", "tests"):
+        if not (path / folder).is_dir():
+            problems.append(f"folder '{folder}/' is missing")
+    if (path / "tests").is_dir() and not any((path / "tests").rglob("test_*.py")):
+        problems.append("folder 'tests/' has no test_*.py file")
+    if problems:
+        raise ManifestError(path / MANIFEST, problems)
+
+    for folder in ("solution", "starter"):
+        try:
+            read_submission(path / folder, manifest.submission)
+        except SubmissionError as exc:
+            raise ManifestError(path / folder, [str(exc)]) from None
+
+    mutants = []
+    mutants_dir = path / "mutants"
+    if mutants_dir.is_dir():
+        for mutant_dir in sorted(p for p in mutants_dir.iterdir() if p.is_dir()):
+            spec = parse_mutant_spec(mutant_dir / MUTANT_SPEC)
+            try:
+                read_submission(mutant_dir, manifest.submission, ignore=(MUTANT_SPEC,))
+            except SubmissionError as exc:
+                raise ManifestError(mutant_dir, [str(exc)]) from None
+            mutants.append(Mutant(name=mutant_dir.name, path=mutant_dir, spec=spec))
+    return ExercisePack(
+        path=path, manifest=manifest, mutants=tuple(mutants), content_hash=content_hash(path)
+    )
+
+
+def discover(roots: list[Path]) -> list[Path]:
+    """Pack folders at or below each root (a folder holding exercise.toml)."""
+    found: list[Path] = []
+    for root in roots:
+        if (root / MANIFEST).is_file():
+            found.append(root.resolve())
+        elif root.is_dir():
+            found.extend(sorted(p.parent.resolve() for p in root.rglob(MANIFEST)
+                                if "mutants" not in p.relative_to(root).parts))
+        else:
+            raise ManifestError(root, ["no such folder"])
+    return sorted(set(found))
