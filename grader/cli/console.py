@@ -1,0 +1,63 @@
+"""Shared terminal plumbing for the CLI: one console, errors as exit codes,
+and a rich progress display that sandbox image builds report into."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from grader.exercises.catalogue import UnknownExercise
+from grader.exercises.manifest import ManifestError
+from grader.exercises.submission import SubmissionError
+from sandbox.errors import SandboxError
+
+console = Console()
+err_console = Console(stderr=True)
+
+# Exit codes, documented in the README.
+EXIT_NOT_FULL_MARKS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INFRASTRUCTURE = 3
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the domain's errors into one clear line and an exit code."""
+    try:
+        yield
+    except (ManifestError, SubmissionError, UnknownExercise) as exc:
+        fail(str(exc).strip("'\""))
+    except SandboxError as exc:
+        fail(f"the sandbox failed (not your code's fault): {exc}", EXIT_INFRASTRUCTURE)
+
+
+class StepProgress:
+    """Adapter from sandbox.images' progress(step, detail) calls to rich."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task = progress.add_task("starting", total=None)
+
+    def __call__(self, step: str, detail: str | None = None) -> None:
+        text = step if not detail else f"{step}: [dim]{detail[-100:]}[/]"
+        self._progress.update(self._task, description=text)
+
+
+@contextmanager
+def step_progress(transient: bool = True) -> Iterator[StepProgress]:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    # A progress display is for a person; in CI logs print plain lines instead.
+    with Progress(*columns, console=err_console, transient=transient,
+                  disable=not sys.stderr.isatty()) as progress:
+        yield StepProgress(progress)

@@ -1,0 +1,103 @@
+"""`grader exercises ...`: list, scaffold and prove exercise packs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from grader.cli.console import console, err_console, fail, step_progress, user_errors
+from grader.cli.render import check_summary
+from grader.exercises.catalogue import load_all
+from grader.exercises.pack import ExercisePack, discover, load_pack
+from grader.grading import ensure_image, grade_files
+from grader.junit import write_junit
+from grader.selftest import ExerciseCheck, cases_of, check_pack
+from grader.settings import get_settings
+from grader_harness.report import Report
+from sandbox import engine
+
+app = typer.Typer(help="List, create and prove exercises.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_exercises() -> None:
+    """List the catalogue."""
+    settings = get_settings()
+    with user_errors():
+        packs = load_all(settings.exercises_dir)
+    table = Table(title=f"exercises in {settings.exercises_dir}")
+    for column in ("slug", "category", "difficulty", "runner", "title"):
+        table.add_column(column)
+    for pack in packs:
+        m = pack.manifest
+        table.add_row(m.slug, m.category.value, m.difficulty.value, m.runner.value, m.title)
+    console.print(table)
+
+
+@app.command("new")
+def new(
+    category: str = typer.Argument(..., help="api-design, sql-optimization or security"),
+    slug: str = typer.Argument(..., help="lower-case-with-dashes"),
+) -> None:
+    """Create a new exercise pack from a working template."""
+    from grader.exercises.scaffold import ScaffoldError, scaffold
+
+    settings = get_settings()
+    try:
+        path = scaffold(exercises_dir=settings.exercises_dir, category=category, slug=slug)
+    except ScaffoldError as exc:
+        fail(str(exc))
+    console.print(f"created [bold]{path}[/]; prove it with: grader exercises check {path}")
+
+
+@app.command("check")
+def check(
+    paths: list[Path] = typer.Argument(None, help="Exercise folders or folders of them."),
+    runs: int = typer.Option(2, min=1, max=20, help="Runs per case; differing outcomes = flaky."),
+    junit: Path | None = typer.Option(None, help="Write a JUnit XML report here."),
+    jobs: int = typer.Option(
+        min(2, os.cpu_count() or 1), min=1, max=16, help="Gradings run at once."
+    ),
+) -> None:
+    """Prove exercises: reference at full marks, starter and mutants below, no flaky test."""
+    settings = get_settings()
+    roots = paths or [settings.exercises_dir]
+    with user_errors():
+        packs = [load_pack(p) for p in discover(roots)]
+        if not packs:
+            fail(f"no exercise (exercise.toml) found under {', '.join(map(str, roots))}")
+        client = engine.connect(settings.docker_url)
+        for pack in packs:  # build images first: build progress is not grading progress
+            with step_progress() as progress:
+                progress(f"image for {pack.slug}")
+                ensure_image(pack, settings, client=client, progress=progress)
+
+    def grade(pack: ExercisePack, files: dict[str, str]) -> Report:
+        return grade_files(pack=pack, files=files, settings=settings, client=client)
+
+    total = sum(len(cases_of(p)) for p in packs) * runs
+    checks: list[ExerciseCheck] = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("checking", total=total)
+
+        def advance(step: str) -> None:
+            bar.update(task, advance=1, description=step)
+            if not err_console.is_terminal:
+                err_console.print(step, highlight=False)
+
+        for pack in packs:
+            checks.append(check_pack(pack, runs=runs, grade=grade, progress=advance, jobs=jobs))
+    console.print(check_summary(checks))
+    if junit:
+        write_junit(checks, junit)
+        console.print(f"JUnit report: {junit}")
+    broken = [c.pack.slug for c in checks if not c.ok]
+    if broken:
+        fail(f"{len(broken)} of {len(checks)} exercises failed their self-test: {', '.join(broken)}", 1)
+    console.print(f"[green]all {len(checks)} exercises proven[/] ({runs} runs each)")

@@ -1,0 +1,87 @@
+"""Printing reports and check summaries in a terminal (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from grader.selftest import ExerciseCheck
+from grader_harness.report import Outcome, Report, Status
+
+STATUS_STYLE = {
+    Status.PASSED: "bold green",
+    Status.FAILED: "bold yellow",
+    Status.ERROR: "bold red",
+    Status.TIMEOUT: "bold red",
+    Status.MEMORY_EXCEEDED: "bold red",
+    Status.OUTPUT_EXCEEDED: "bold red",
+}
+OUTCOME_MARK = {
+    Outcome.PASSED: "[green]passed[/]",
+    Outcome.FAILED: "[red]failed[/]",
+    Outcome.ERROR: "[red]error[/]",
+    Outcome.SKIPPED: "[dim]skipped[/]",
+}
+
+
+def report_view(report: Report, *, title: str) -> Panel:
+    table = Table(expand=True, show_lines=False)
+    table.add_column("test", overflow="fold")
+    table.add_column("result", no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    table.add_column("feedback", overflow="fold", ratio=2)
+    for test in report.tests:
+        feedback = []
+        if test.outcome is not Outcome.PASSED:
+            if test.hint:
+                feedback.append(f"hint: {test.hint}")
+            if test.message:
+                feedback.append(test.message)
+        name = Text(test.name)
+        if test.visibility.value == "public":
+            name.append(" (public)", style="dim")
+        table.add_row(
+            name,
+            OUTCOME_MARK[test.outcome],
+            f"{test.points:g}/{test.max_points:g}",
+            f"{test.duration:.2f}s",
+            Text("\n".join(feedback)),
+        )
+    head = Text.assemble(
+        (report.status.value, STATUS_STYLE[report.status]),
+        f"   score {report.score:g} / {report.max_score:g}   ({report.duration:.2f} s)",
+    )
+    parts: list[Text | Table] = [head]
+    if report.message:
+        parts.append(Text(report.message, style="red"))
+    if report.tests:
+        parts.append(table)
+    if report.output and not report.full_marks:
+        parts.append(Text("output of your code (tail):\n" + report.output, style="dim"))
+    return Panel(Group(*parts), title=title, title_align="left")
+
+
+def print_report(console: Console, report: Report, *, title: str) -> None:
+    console.print(report_view(report, title=title))
+
+
+def check_summary(checks: list[ExerciseCheck]) -> Table:
+    table = Table(title="exercise self-test", expand=True)
+    table.add_column("exercise", no_wrap=True)
+    table.add_column("case", no_wrap=True)
+    table.add_column("scores", no_wrap=True)
+    table.add_column("result", overflow="fold", ratio=2)
+    for check in checks:
+        for i, result in enumerate(check.cases):
+            scores = ", ".join(f"{r.score:g}/{r.max_score:g}" for r in result.reports) or "-"
+            verdict = (
+                Text("ok", style="green")
+                if not result.problems
+                else Text("\n".join(result.problems), style="red")
+            )
+            table.add_row(check.pack.slug if i == 0 else "", result.case.label, scores, verdict)
+        table.add_section()
+    return table

@@ -1,0 +1,84 @@
+"""Grading one submission: the only place where the domain meets the sandbox.
+
+grade_files() checks the files against the manifest, makes sure the
+exercise's image exists, runs the sandbox and returns its Report. A failing
+solution is a Report; only infrastructure faults raise (SandboxError).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.exercises.pack import ExercisePack
+from grader.exercises.submission import check_files
+from grader.settings import Settings
+from grader_harness.protocol import GradingRequest, HarnessConfig
+from grader_harness.report import Report
+from sandbox import engine, images, runner
+from sandbox.images import ExerciseImageSpec, Progress
+from sandbox.limits import Limits
+
+
+def exercise_limits(pack: ExercisePack, settings: Settings) -> Limits:
+    """The exercise's own limits, capped by the server's."""
+    return Limits(**pack.manifest.limits.model_dump()).capped(settings.limit_caps())
+
+
+def image_spec(pack: ExercisePack) -> ExerciseImageSpec:
+    return ExerciseImageSpec(
+        slug=pack.slug,
+        content_hash=pack.content_hash,
+        tests=pack.tests,
+        public_tests=pack.public_tests if pack.public_tests.is_dir() else None,
+        data=pack.data if pack.data.is_dir() else None,
+    )
+
+
+def build_request(pack: ExercisePack, files: dict[str, str], limits: Limits) -> GradingRequest:
+    manifest = pack.manifest
+    config = HarnessConfig(
+        runner=manifest.runner.value,
+        options=manifest.runner_options(),
+        hidden_messages=manifest.scoring.hidden_messages,
+        wall_seconds=limits.wall_seconds,
+        output_bytes=limits.output_kb * 1024,
+        call_timeout_seconds=limits.call_timeout_seconds,
+    )
+    return GradingRequest(config=config, files=files)
+
+
+def ensure_image(
+    pack: ExercisePack, settings: Settings, *, client: Any = None, progress: Progress | None = None
+) -> str:
+    """The exercise's image tag, building what is missing (with progress)."""
+    client = client or engine.connect(settings.docker_url)
+    return images.ensure_exercise_image(
+        client,
+        image_spec(pack),
+        base_image=settings.base_image,
+        offline_base=settings.offline_base,
+        progress=progress,
+    )
+
+
+def grade_files(
+    *,
+    pack: ExercisePack,
+    files: dict[str, str],
+    settings: Settings,
+    client: Any = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Grade a submission (path -> text). Raises SubmissionError for files the
+    manifest refuses, SandboxError for infrastructure faults."""
+    files = check_files(files, pack.manifest.submission)
+    client = client or engine.connect(settings.docker_url)
+    image = ensure_image(pack, settings, client=client, progress=progress)
+    limits = exercise_limits(pack, settings)
+    return runner.run_in_sandbox(
+        client=client,
+        image=image,
+        request=build_request(pack, files, limits),
+        limits=limits,
+        runtime=settings.runtime,
+    )

@@ -1,0 +1,102 @@
+"""The one settings class: every knob, read from `GRADER_*` environment variables.
+
+Documented in the README's settings table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sandbox.limits import Limits
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Secret keys that appear in examples and must never sign anything in production.
+_WEAK_SECRETS = {"", "secret", "changeme", "change-me", "dev", "development", "grader", "test"}
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "grader"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRADER_", env_file=None, extra="ignore")
+
+    # --- exercises and sandbox -------------------------------------------
+    exercises_dir: Path = REPO_ROOT / "exercises"
+    docker_url: str | None = None  # None: DOCKER_HOST or the local socket
+    runtime: Literal["runc", "runsc"] = "runc"  # "runsc" runs sandboxes under gVisor
+    # Base of the sandbox images. An ordinary registry image by default; where
+    # it cannot be pulled, an offline Debian base is built (sandbox.offline_base).
+    base_image: str = "python:3.11-slim"
+    offline_base: bool = True  # build the offline base when base_image cannot be had
+    # Server-wide caps: an exercise's [limits] never go above these.
+    max_wall_seconds: float = Field(30.0, gt=0)
+    max_memory_mb: int = Field(512, ge=32)
+    max_cpus: float = Field(1.0, gt=0)
+    max_processes: int = Field(256, ge=8)
+    max_output_kb: int = Field(1024, ge=1)
+    max_call_timeout_seconds: float = Field(10.0, gt=0)
+
+    # --- service: API, queue, storage (issue 3) -----------------------------
+    # Everything below belongs to the web service and the workers; the helpers
+    # that use it live in grader/services/config.py.
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Field(default_factory=lambda: _default_data_dir())
+    database_url: str | None = None  # None: SQLite file <data_dir>/grader.db
+    redis_url: str | None = None  # None: redis://127.0.0.1:6379/0 (`grader up` may start one)
+    # HMAC key for webhook signatures. Empty in development: a random key is
+    # generated once and kept in <data_dir>/secret_key. Production refuses
+    # empty or well-known values (see _check_secret).
+    secret_key: SecretStr = SecretStr("")
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    # Submissions per user per window; counted in Redis so every API process agrees.
+    rate_limit_submissions: int = Field(30, ge=1)
+    rate_limit_window_seconds: int = Field(60, ge=1)
+    queue_max_depth: int = Field(1000, ge=1)  # more queued submissions than this: 503
+    max_submission_bytes: int = Field(2_000_000, ge=1)  # hard cap on any upload
+    # Grading retries on infrastructure faults, then `not_gradable`.
+    grade_max_retries: int = Field(3, ge=0)
+    grade_retry_backoff_seconds: float = Field(5.0, ge=0)
+    # A running submission whose worker went silent this long is re-queued;
+    # a queued one this long without a worker claiming it is re-enqueued.
+    running_deadline_seconds: float = Field(300.0, gt=0)
+    queued_deadline_seconds: float = Field(120.0, gt=0)
+    sweep_interval_seconds: float = Field(30.0, gt=0)
+    webhook_max_retries: int = Field(5, ge=0)
+    webhook_backoff_seconds: float = Field(2.0, ge=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if info.data.get("environment") == "production":
+            raw = value.get_secret_value()
+            if raw.strip().lower() in _WEAK_SECRETS or len(raw) < 32:
+                raise ValueError(
+                    "GRADER_SECRET_KEY must be set to a random value of 32+ characters "
+                    "in production (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+                )
+        return value
+
+    def limit_caps(self) -> Limits:
+        return Limits(
+            wall_seconds=self.max_wall_seconds,
+            memory_mb=self.max_memory_mb,
+            cpus=self.max_cpus,
+            processes=self.max_processes,
+            output_kb=self.max_output_kb,
+            call_timeout_seconds=self.max_call_timeout_seconds,
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
