@@ -1,0 +1,52 @@
+"""Fixtures for end-to-end gradings through the real sandbox (real Docker)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from grader.exercises.pack import ExercisePack, load_pack
+from grader.grading import ensure_image, grade_files
+from grader.settings import Settings
+from grader_harness.report import Report
+
+PACKS = Path(__file__).resolve().parent.parent / "fixtures" / "packs"
+SANDBOX_LABEL = "grader.sandbox=1"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(exercises_dir=PACKS)
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> docker.DockerClient:
+    return docker.from_env()
+
+
+@pytest.fixture(scope="session")
+def probe_pack(settings: Settings) -> ExercisePack:
+    pack = load_pack(PACKS / "security" / "sandbox-probe")
+    ensure_image(pack, settings)
+    return pack
+
+
+@pytest.fixture
+def grade_probe(probe_pack: ExercisePack, settings: Settings) -> Callable[..., Report]:
+    def grade(source: str, **overrides: object) -> Report:
+        used = settings.model_copy(update=overrides) if overrides else settings
+        return grade_files(pack=probe_pack, files={"probe.py": source}, settings=used)
+
+    return grade
+
+
+@pytest.fixture(autouse=True)
+def no_container_left_behind(docker_client: docker.DockerClient) -> Iterator[None]:
+    """Every grading removes its container, whatever happened in it."""
+    before = {c.id for c in docker_client.containers.list(all=True, filters={"label": SANDBOX_LABEL})}
+    yield
+    after = {c.id for c in docker_client.containers.list(all=True, filters={"label": SANDBOX_LABEL})}
+    assert after - before == set(), "a sandbox container was left behind"
