@@ -16,9 +16,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from grader.exercises.manifest import MutantSpec
-from grader.exercises.pack import ExercisePack
+from grader.exercises.pack import MUTANT_SPEC, ExercisePack
 from grader.exercises.submission import read_submission
-from grader.exercises.pack import MUTANT_SPEC
 from grader_harness.report import Outcome, Report
 from sandbox.errors import SandboxError
 

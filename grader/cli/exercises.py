@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -40,8 +41,8 @@ def list_exercises() -> None:
 
 @app.command("new")
 def new(
-    category: str = typer.Argument(..., help="api-design, sql-optimization or security"),
-    slug: str = typer.Argument(..., help="lower-case-with-dashes"),
+    category: Annotated[str, typer.Argument(help="api-design, sql-optimization or security")],
+    slug: Annotated[str, typer.Argument(help="lower-case-with-dashes")],
 ) -> None:
     """Create a new exercise pack from a working template."""
     from grader.exercises.scaffold import ScaffoldError, scaffold
@@ -56,11 +57,15 @@ def new(
 
 @app.command("check")
 def check(
-    paths: list[Path] = typer.Argument(None, help="Exercise folders or folders of them."),
-    runs: int = typer.Option(2, min=1, max=20, help="Runs per case; differing outcomes = flaky."),
-    junit: Path | None = typer.Option(None, help="Write a JUnit XML report here."),
-    jobs: int = typer.Option(
-        min(2, os.cpu_count() or 1), min=1, max=16, help="Gradings run at once."
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Exercise folders or folders of them.")
+    ] = None,
+    runs: Annotated[
+        int, typer.Option(min=1, max=20, help="Runs per case; differing outcomes = flaky.")
+    ] = 2,
+    junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.")] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=16, help="Gradings run at once.")] = min(
+        2, os.cpu_count() or 1
     ),
 ) -> None:
     """Prove exercises: reference at full marks, starter and mutants below, no flaky test."""
@@ -99,5 +104,6 @@ def check(
         console.print(f"JUnit report: {junit}")
     broken = [c.pack.slug for c in checks if not c.ok]
     if broken:
-        fail(f"{len(broken)} of {len(checks)} exercises failed their self-test: {', '.join(broken)}", 1)
+        fail(f"{len(broken)} of {len(checks)} exercises failed their self-test: "
+             + ", ".join(broken), 1)
     console.print(f"[green]all {len(checks)} exercises proven[/] ({runs} runs each)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -15,9 +16,9 @@ from grader.settings import get_settings
 
 
 def grade(
-    slug: str = typer.Argument(..., help="The exercise's slug, e.g. books-api."),
-    path: Path = typer.Argument(..., help="Folder with the student's files."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    slug: Annotated[str, typer.Argument(help="The exercise's slug, e.g. books-api.")],
+    path: Annotated[Path, typer.Argument(help="Folder with the student's files.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Grade a folder of student files against an exercise's hidden tests.
 

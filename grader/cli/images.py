@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from grader.cli.console import console, step_progress, user_errors
@@ -15,7 +17,7 @@ app = typer.Typer(help="Build the sandbox images.", no_args_is_help=True)
 
 @app.command("build")
 def build(
-    exercises: bool = typer.Option(True, help="Also build every exercise's image."),
+    exercises: Annotated[bool, typer.Option(help="Also build every exercise's image.")] = True,
 ) -> None:
     """Build the base, runtime and (by default) every exercise image that is missing."""
     settings = get_settings()

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.exercises.manifest import (
-    ManifestError,
     Manifest,
+    ManifestError,
     MutantSpec,
     parse_manifest,
     parse_mutant_spec,
@@ -94,7 +94,9 @@ def load_pack(path: Path) -> ExercisePack:
     manifest = parse_manifest(path / MANIFEST)
     problems: list[str] = []
     if path.name != manifest.slug:
-        problems.append(f"field 'slug': {manifest.slug!r} differs from the folder name {path.name!r}")
+        problems.append(
+            f"field 'slug': {manifest.slug!r} differs from the folder name {path.name!r}"
+        )
     if path.parent.name != manifest.category.value:
         problems.append(
             f"field 'category': {manifest.category.value!r} differs from the parent folder "

@@ -48,7 +48,8 @@ def test_non_utf8_file_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.docker
 def test_json_report_of_the_reference_solution() -> None:
-    done = grader("grade", "sandbox-probe", str(PACKS / "security/sandbox-probe/solution"), "--json")
+    solution = PACKS / "security/sandbox-probe/solution"
+    done = grader("grade", "sandbox-probe", str(solution), "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["status"] == "passed" and report["score"] == report["max_score"] == 6

@@ -46,7 +46,11 @@ def grade_probe(probe_pack: ExercisePack, settings: Settings) -> Callable[..., R
 @pytest.fixture(autouse=True)
 def no_container_left_behind(docker_client: docker.DockerClient) -> Iterator[None]:
     """Every grading removes its container, whatever happened in it."""
-    before = {c.id for c in docker_client.containers.list(all=True, filters={"label": SANDBOX_LABEL})}
+    def sandboxes() -> set[str]:
+        found = docker_client.containers.list(all=True, filters={"label": SANDBOX_LABEL})
+        return {c.id for c in found}
+
+    before = sandboxes()
     yield
-    after = {c.id for c in docker_client.containers.list(all=True, filters={"label": SANDBOX_LABEL})}
+    after = sandboxes()
     assert after - before == set(), "a sandbox container was left behind"

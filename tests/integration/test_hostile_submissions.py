@@ -62,14 +62,24 @@ def test_infinite_loop_is_timeout(grade_probe: Grade) -> None:
 
 
 def test_memory_hog_is_memory_exceeded(grade_probe: Grade) -> None:
-    report = grade_probe(probe("hog = []\nwhile True:\n    hog.append(bytearray(16 * 1024 * 1024))\n"))
+    report = grade_probe(probe("""
+        hog = []
+        while True:
+            hog.append(bytearray(16 * 1024 * 1024))
+    """))
     assert report.status is Status.MEMORY_EXCEEDED, report
     assert report.score == 0
 
 
 def test_fork_bomb_is_contained(grade_probe: Grade) -> None:
     started = time.monotonic()
-    report = grade_probe(probe("while True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"))
+    report = grade_probe(probe("""
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                pass
+    """))
     # Contained: the grading ends in bounded time with a verdict, the
     # container goes (checked by the autouse fixture), nothing scored.
     assert report.status in (Status.TIMEOUT, Status.FAILED, Status.ERROR, Status.MEMORY_EXCEEDED)
@@ -78,7 +88,12 @@ def test_fork_bomb_is_contained(grade_probe: Grade) -> None:
 
 
 def test_printing_100_mb_is_output_exceeded(grade_probe: Grade) -> None:
-    report = grade_probe(probe("chunk = 'x' * (1 << 20)\nfor _ in range(100):\n    print(chunk)\nreturn 'ok'\n"))
+    report = grade_probe(probe("""
+        chunk = 'x' * (1 << 20)
+        for _ in range(100):
+            print(chunk)
+        return 'ok'
+    """))
     assert report.status is Status.OUTPUT_EXCEEDED
     assert len(report.output) <= 8_000
 

@@ -45,7 +45,8 @@ class GradingRequest:
     def from_json(cls, document: str | bytes) -> GradingRequest:
         data = json.loads(document)
         if data.get("version") != PROTOCOL_VERSION:
-            raise ValueError(f"request protocol version {data.get('version')!r} is not {PROTOCOL_VERSION}")
+            version = data.get("version")
+            raise ValueError(f"request protocol version {version!r} is not {PROTOCOL_VERSION}")
         config = HarnessConfig(**data["config"])
         if config.runner not in RUNNERS:
             raise ValueError(f"unknown runner {config.runner!r}")

@@ -164,7 +164,9 @@ def _enum(cls: type[enum.StrEnum], value: Any, where: str, name: str) -> Any:
         return cls(value)
     except ValueError:
         allowed = ", ".join(m.value for m in cls)
-        raise ReportFormatError(f"{where}: field '{name}' is {value!r}, not one of {allowed}") from None
+        raise ReportFormatError(
+            f"{where}: field '{name}' is {value!r}, not one of {allowed}"
+        ) from None
 
 
 def parse_report(document: str | bytes) -> Report:
@@ -201,6 +203,7 @@ def parse_report(document: str | bytes) -> Report:
         )
     message = data.get("message")
     output = data.get("output", "")
+    duration = data.get("duration", 0.0)
     return Report(
         status=_enum(Status, data.get("status"), "report", "status"),
         score=float(_field(data, "score", (int, float), "report")),
@@ -208,5 +211,5 @@ def parse_report(document: str | bytes) -> Report:
         tests=tests,
         message=message if isinstance(message, str) else None,
         output=output if isinstance(output, str) else "",
-        duration=float(data.get("duration", 0.0)) if isinstance(data.get("duration"), (int, float)) else 0.0,
+        duration=float(duration) if isinstance(duration, (int, float)) else 0.0,
     )
