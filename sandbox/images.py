@@ -1,0 +1,249 @@
+"""The sandbox images: base -> grader-runtime:<hash> -> grader-ex-<slug>:<hash>.
+
+Each image is built only when its tag is missing, and each tag is a hash of
+everything that goes into it, so an image is rebuilt exactly when its inputs
+change. Build contexts are tars made in memory (no host path is mounted) and
+builds run with network none: the runtime's Python packages come from a
+wheelhouse the host downloads first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import tarfile
+import tempfile
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import docker
+import docker.errors
+
+from sandbox.engine import docker_errors
+from sandbox.errors import ImageBuildFailed
+from sandbox.offline_base import (
+    build_lock,
+    cache_dir,
+    ensure_base_image,
+    image_exists,
+    run_streaming,
+)
+
+IMAGES_DIR = Path(__file__).resolve().parent / "images"
+RUNTIME_DIR = IMAGES_DIR / "runtime"
+EXERCISE_DOCKERFILE = IMAGES_DIR / "exercise" / "Dockerfile"
+HARNESS_DIR = Path(__file__).resolve().parent / "harness" / "grader_harness"
+# Bump when the build recipe changes in a way the hash cannot see (this file).
+RUNTIME_RECIPE_VERSION = "1"
+__all__ = [
+    "ExerciseImageSpec",
+    "Progress",
+    "ensure_base_image",
+    "ensure_exercise_image",
+    "ensure_runtime_image",
+]
+_SKIPPED_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+
+
+class Progress(Protocol):
+    """What the CLI renders: a step ("base", "wheels", "runtime", "exercise") and a detail line."""
+
+    def __call__(self, step: str, detail: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class ExerciseImageSpec:
+    slug: str
+    content_hash: str
+    tests: Path
+    public_tests: Path | None
+    data: Path | None
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix != ".pyc"
+        and not _SKIPPED_PARTS.intersection(p.relative_to(root).parts)
+    )
+
+
+def runtime_tag(client: docker.DockerClient, base: str) -> str:
+    digest = hashlib.sha256(RUNTIME_RECIPE_VERSION.encode())
+    inputs = [RUNTIME_DIR / "Dockerfile", RUNTIME_DIR / "requirements.txt", *_files(HARNESS_DIR)]
+    for path in inputs:
+        digest.update(path.relative_to(IMAGES_DIR.parent).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    with docker_errors(f"inspecting base image {base}"):
+        digest.update(str(client.images.get(base).id).encode())
+    return f"grader-runtime:{digest.hexdigest()[:16]}"
+
+
+def ensure_runtime_image(
+    client: docker.DockerClient,
+    *,
+    base_image: str,
+    offline_base: bool,
+    progress: Progress | None = None,
+) -> str:
+    """grader-runtime:<hash>, built if missing (used by `grader images build`)."""
+    base = ensure_base_image(
+        client, base_image=base_image, offline_base=offline_base, progress=progress
+    )
+    tag = runtime_tag(client, base)
+    if image_exists(client, tag):
+        return tag
+    with build_lock(tag, progress):
+        if not image_exists(client, tag):
+            wheels = _wheelhouse(_probe_python(client, base), progress)
+            with tempfile.SpooledTemporaryFile(max_size=64 << 20) as context:
+                with tarfile.open(fileobj=context, mode="w") as tar:
+                    for name in ("Dockerfile", "requirements.txt"):
+                        tar.add(RUNTIME_DIR / name, name, filter=_public)
+                    for path in _files(wheels):
+                        tar.add(path, f"wheels/{path.name}", filter=_public)
+                    tar.add(HARNESS_DIR, "harness/grader_harness", filter=_public)
+                context.seek(0)
+                _build(client, context, tag, {"BASE_IMAGE": base}, progress, step="runtime")
+    return tag
+
+
+def _probe_python(client: docker.DockerClient, base: str) -> dict[str, Any]:
+    """Ask the base image which Python, libc and machine it has (the wheels must fit)."""
+    script = (
+        "import json, platform, sys; print(json.dumps({'python': '%d.%d' % sys.version_info[:2],"
+        " 'libc': platform.libc_ver(), 'machine': platform.machine()}))"
+    )
+    with docker_errors(f"asking {base} for its Python version"):
+        try:
+            out = client.containers.run(
+                base, ["python3", "-c", script], remove=True, network_mode="none"
+            )
+        except docker.errors.ContainerError as exc:
+            raise ImageBuildFailed(f"base image {base} has no working python3: {exc}") from None
+    info: dict[str, Any] = json.loads(out)
+    if tuple(int(x) for x in info["python"].split(".")) < (3, 11):
+        raise ImageBuildFailed(f"{base} has Python {info['python']}; the harness needs 3.11+")
+    return info
+
+
+def _wheelhouse(info: dict[str, Any], progress: Progress | None) -> Path:
+    """Wheels of requirements.txt for the base's Python, cached under ~/.cache/grader/wheels."""
+    python, machine = str(info["python"]), str(info["machine"])
+    libc, libc_version = info["libc"]
+    platforms = [f"manylinux2014_{machine}"]
+    if libc == "glibc" and libc_version:
+        newest = int(libc_version.split(".")[1])
+        platforms += [f"manylinux_2_{minor}_{machine}" for minor in range(17, newest + 1)]
+    requirements = RUNTIME_DIR / "requirements.txt"
+    key = hashlib.sha256(requirements.read_bytes() + " ".join(platforms).encode()).hexdigest()
+    dest = cache_dir() / "wheels" / python / key[:12]
+    if (dest / ".complete").exists():
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    abi = "cp" + python.replace(".", "")
+    command = [sys.executable, "-m", "pip", "download", "--progress-bar", "off",
+               "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
+               "--abi", abi, "--abi", "abi3", "--abi", "none",
+               *(arg for p in platforms for arg in ("--platform", p)),
+               "-r", str(requirements), "-d", str(dest)]  # fmt: skip
+    run_streaming(
+        command,
+        progress,
+        step="wheels",
+        what="downloading the sandbox image's Python packages (pip download)",
+        hint="PyPI (or your PIP_INDEX_URL) must answer the first time; later builds use "
+        f"the cache in {dest.parent}.",
+    )
+    (dest / ".complete").touch()
+    return dest
+
+
+def _public(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    if _SKIPPED_PARTS.intersection(info.name.split("/")) or info.name.endswith(".pyc"):
+        return None
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    info.mode = 0o755 if info.isdir() or info.mode & 0o100 else 0o644
+    return info
+
+
+def _secret(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    """Exercise files: root-only (go-rwx), so the student user cannot read them."""
+    kept = _public(info)
+    if kept is not None:
+        kept.mode &= 0o700
+    return kept
+
+
+def exercise_tag(spec: ExerciseImageSpec, runtime: str) -> str:
+    return f"grader-ex-{spec.slug}:{spec.content_hash}-{runtime.partition(':')[2][:8]}"
+
+
+def ensure_exercise_image(
+    client: docker.DockerClient,
+    spec: ExerciseImageSpec,
+    *,
+    base_image: str,
+    offline_base: bool,
+    progress: Progress | None = None,
+) -> str:
+    """grader-ex-<slug>:<content hash>-<runtime hash>: runtime + tests and data under /grader."""
+    runtime = ensure_runtime_image(
+        client, base_image=base_image, offline_base=offline_base, progress=progress
+    )
+    tag = exercise_tag(spec, runtime)
+    if image_exists(client, tag):
+        return tag
+    if not spec.tests.is_dir():
+        raise ImageBuildFailed(f"exercise {spec.slug}: no hidden tests folder at {spec.tests}")
+    with build_lock(tag, progress):
+        if not image_exists(client, tag):
+            with tempfile.SpooledTemporaryFile(max_size=64 << 20) as context:
+                with tarfile.open(fileobj=context, mode="w") as tar:
+                    tar.add(EXERCISE_DOCKERFILE, "Dockerfile", filter=_public)
+                    for name, folder in (
+                        ("tests", spec.tests),
+                        ("public_tests", spec.public_tests),
+                        ("data", spec.data),
+                    ):
+                        if folder is not None:
+                            tar.add(folder, f"grader/{name}", filter=_secret)
+                context.seek(0)
+                args = {"RUNTIME_IMAGE": runtime}
+                _build(client, context, tag, args, progress, step="exercise")
+    return tag
+
+
+def _build(
+    client: docker.DockerClient,
+    context: IO[bytes],
+    tag: str,
+    buildargs: dict[str, str],
+    progress: Progress | None,
+    *,
+    step: str,
+) -> None:
+    """Build tag from a tar context with network none, streaming the log to progress."""
+    tail: deque[str] = deque(maxlen=40)
+    with docker_errors(f"building {tag}"):
+        for chunk in client.api.build(
+            fileobj=context, custom_context=True, tag=tag, buildargs=buildargs, rm=True,
+            forcerm=True, pull=False, network_mode="none", decode=True,
+            labels={"grader.image": step},
+        ):  # fmt: skip
+            for line in str(chunk.get("stream", "")).splitlines():
+                if line.strip():
+                    tail.append(line)
+                    if progress:
+                        progress(step, line)
+            if "error" in chunk:
+                log = "\n".join([*tail, str(chunk["error"])])
+                raise ImageBuildFailed(f"building {tag} failed:\n{log}")
+    if not image_exists(client, tag):
+        raise ImageBuildFailed(f"building {tag} ended without the image:\n" + "\n".join(tail))

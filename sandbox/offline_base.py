@@ -1,0 +1,197 @@
+"""The base image: the configured one if it is here or can be pulled, else an
+offline Debian base made with debootstrap and `docker import`; and the small
+host-side helpers every image build shares (cache dir, build lock, streaming).
+
+Machines without a reachable registry (DESIGN.md) still get a base this way;
+a deployment with a registry keeps an ordinary `FROM python:3.11-slim`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import docker
+import docker.errors
+import docker.utils
+import requests
+
+from sandbox.engine import docker_errors
+from sandbox.errors import ImageBuildFailed, ImageMissing
+
+if TYPE_CHECKING:
+    from sandbox.images import Progress
+
+SUITE = "bookworm"
+PACKAGES = ("python3", "python3-venv")
+MIRROR = os.environ.get("GRADER_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+# Bump when the recipe below changes in a way the hash cannot see.
+RECIPE_VERSION = "1"
+# A registry that does not answer must not hold a grading up: give up on the
+# pull after this long without a byte (a pull that makes progress goes on).
+PULL_TIMEOUT = (5.0, 15.0)
+_IMPORT_CHANGES = [
+    # An imported root file system has no image config at all.
+    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "ENV LANG=C.UTF-8",
+    'CMD ["python3"]',
+]
+# Caches of debootstrap/apt that only make the image bigger.
+_TRIM = ("var/cache/apt", "var/lib/apt/lists", "usr/share/man", "usr/share/info")
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "grader"
+
+
+@contextmanager
+def build_lock(tag: str, progress: Progress | None) -> Iterator[None]:
+    """One builder per tag across processes (several workers may start at once)."""
+    locks = cache_dir() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / (re.sub(r"[^A-Za-z0-9_.-]", "_", tag) + ".lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if progress:
+                progress("wait", f"another process is building {tag}; waiting for it")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
+def ensure_base_image(
+    client: docker.DockerClient,
+    *,
+    base_image: str,
+    offline_base: bool,
+    progress: Progress | None = None,
+) -> str:
+    """The base image to build on: base_image if here or pullable, else the offline base."""
+    if image_exists(client, base_image):
+        return base_image
+    fallback = offline_base_tag()
+    # An offline base built earlier wins over another slow, failing pull.
+    if offline_base and image_exists(client, fallback):
+        return fallback
+    if try_pull(client, base_image, progress):
+        return base_image
+    if not offline_base:
+        raise ImageMissing(
+            f"base image {base_image} is not here and cannot be pulled. Pull or `docker load` it, "
+            "set GRADER_BASE_IMAGE to an image that is here, or set GRADER_OFFLINE_BASE=true."
+        )
+    with build_lock(fallback, progress):
+        if not image_exists(client, fallback):
+            if progress:
+                progress("base", f"{base_image} cannot be had: building {fallback} offline")
+            build_offline_base(client, fallback, progress)
+    return fallback
+
+
+def offline_base_tag() -> str:
+    recipe = "\n".join([RECIPE_VERSION, SUITE, "minbase", *PACKAGES, *_IMPORT_CHANGES, *_TRIM])
+    return f"grader-base:{SUITE}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
+
+
+def image_exists(client: docker.DockerClient, ref: str) -> bool:
+    with docker_errors(f"looking for image {ref}"):
+        try:
+            client.images.get(ref)
+        except docker.errors.ImageNotFound:
+            return False
+    return True
+
+
+def try_pull(client: docker.DockerClient, ref: str, progress: Progress | None) -> bool:
+    """Pull ref, failing fast when no registry answers. True when it is here afterwards."""
+    repo, tag = docker.utils.parse_repository_tag(ref)
+    url = f"{client.api.base_url}/v{client.api.api_version}/images/create"
+    if progress:
+        progress("base", f"pulling {ref}")
+    try:
+        # The SDK's pull() has no timeout at all; the raw request gets one.
+        with client.api.post(
+            url,
+            params={"fromImage": repo, "tag": tag or "latest"},
+            stream=True,
+            timeout=PULL_TIMEOUT,
+        ) as response:
+            for line in response.iter_lines():
+                if progress and line:
+                    progress("base", line.decode(errors="replace")[:200])
+    except requests.exceptions.RequestException:
+        return False
+    return image_exists(client, ref)
+
+
+def build_offline_base(client: docker.DockerClient, tag: str, progress: Progress | None) -> None:
+    """debootstrap a minimal Debian with Python into a temp dir and import it as `tag`."""
+    if os.geteuid() != 0 or shutil.which("debootstrap") is None:
+        raise ImageMissing(
+            f"no base image: {tag} must be built offline with debootstrap, which needs root "
+            "and the debootstrap package. Run `grader images build` (or scripts/setup) as root "
+            "with debootstrap installed (apt-get install debootstrap), or make a base image "
+            "available (docker pull/load it) and set GRADER_BASE_IMAGE to it."
+        )
+    with tempfile.TemporaryDirectory(prefix="grader-base-") as tmp:
+        root = Path(tmp) / "rootfs"
+        command = [
+            "debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
+            SUITE, str(root), MIRROR,
+        ]  # fmt: skip
+        run_streaming(
+            command,
+            progress,
+            what=f"debootstrap of {SUITE}",
+            hint=f"The Debian mirror {MIRROR} must answer (set GRADER_DEBIAN_MIRROR for another).",
+        )
+        for part in _TRIM:
+            shutil.rmtree(root / part, ignore_errors=True)
+        # debootstrap copies the host's name and resolver; Docker sets its own.
+        (root / "etc/hostname").write_text("localhost\n")
+        (root / "etc/resolv.conf").write_text("")
+        archive = Path(tmp) / "rootfs.tar"
+        run_streaming(
+            ["tar", "--numeric-owner", "-C", str(root), "-cf", str(archive), "."],
+            progress,
+            what="packing the base file system",
+        )
+        if progress:
+            progress("base", f"importing {tag} into Docker")
+        repository, _, version = tag.partition(":")
+        with docker_errors(f"importing {tag}"):
+            client.api.import_image_from_file(
+                str(archive), repository=repository, tag=version, changes=_IMPORT_CHANGES
+            )
+    if not image_exists(client, tag):
+        raise ImageBuildFailed(f"docker import did not produce {tag}")
+
+
+def run_streaming(
+    command: list[str], progress: Progress | None, *, what: str, step: str = "base", hint: str = ""
+) -> None:
+    """Run command, passing each output line to progress; ImageBuildFailed with the tail."""
+    tail: deque[str] = deque(maxlen=30)
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as proc:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.rstrip()
+            tail.append(line)
+            # debootstrap says "I: Retrieving x", "I: Extracting y": worth showing.
+            if progress and line:
+                progress(step, line)
+    if proc.returncode != 0:
+        log = "\n".join(tail)
+        raise ImageBuildFailed(f"{what} failed (exit {proc.returncode}). {hint}\n{log}".strip())
