@@ -1,0 +1,209 @@
+"""One container per grading: create, feed the request on stdin, wait, read the
+report from stdout, and always remove the container (docs/architecture.md).
+
+A student's failure is a Report; an infrastructure fault raises SandboxError.
+The host only decides two outcomes itself: `timeout` when nothing answered by
+wall + grace, and `memory_exceeded` when the whole container was OOM-killed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+import docker
+import docker.errors
+import docker.types
+import requests.exceptions
+from docker.models.containers import Container
+
+from grader_harness.protocol import GradingRequest
+from grader_harness.report import Report, ReportFormatError, Status, parse_report
+from sandbox.engine import docker_errors
+from sandbox.errors import HarnessFailed, ImageMissing
+from sandbox.limits import Limits
+
+log = logging.getLogger(__name__)
+
+LABEL_SANDBOX = "grader.sandbox"
+LABEL_OWNER = "grader.owner"
+# The harness keeps its own deadline (wall - 1 s); the host waits this much
+# longer for container start-up and the report before it kills the container.
+STARTUP_GRACE_SECONDS = 10.0
+# A report is a few KB (tests and messages are capped); anything past this is
+# not a report, and reading it all would only cost the host memory.
+MAX_REPORT_BYTES = 4 << 20
+STDERR_TAIL_CHARS = 3000
+CAPABILITIES = ["SETUID", "SETGID", "KILL"]  # why each: docs/architecture.md
+
+
+def owner_label() -> str:
+    """`<host>:<pid>` of this process, so the orphan sweep knows whose a container is."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def container_settings(limits: Limits, runtime: str) -> dict[str, Any]:
+    """The keyword arguments of containers.create() for one sandbox."""
+    memory = f"{limits.memory_mb}m"
+    return {
+        "stdin_open": True,
+        "network_mode": "none",
+        "read_only": True,
+        "tmpfs": {
+            "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
+            "/workspace": "rw,nosuid,nodev,size=32m,mode=0755",
+        },
+        "cap_drop": ["ALL"],
+        "cap_add": CAPABILITIES,
+        "security_opt": ["no-new-privileges"],
+        "mem_limit": memory,
+        "memswap_limit": memory,  # the same: no swap on top
+        "nano_cpus": int(limits.cpus * 1e9),
+        "pids_limit": limits.processes,
+        # No core files: a crashing student process would fill the tmpfs.
+        "ulimits": [docker.types.Ulimit(name="core", soft=0, hard=0)],
+        # Only the harness writes to stdout/stderr; still, bound the host's log file.
+        "log_config": docker.types.LogConfig(
+            type="json-file", config={"max-size": "10m", "max-file": "2"}
+        ),
+        "labels": {LABEL_SANDBOX: "1", LABEL_OWNER: owner_label()},
+        "runtime": runtime,
+    }
+
+
+def run_in_sandbox(
+    *,
+    client: docker.DockerClient,
+    image: str,
+    request: GradingRequest,
+    limits: Limits,
+    runtime: str = "runc",
+    command: list[str] | None = None,
+) -> Report:
+    """Run one grading in a fresh container and return the harness's report.
+
+    `command` replaces the image's CMD (the harness); tests of the channel use it.
+    """
+    with docker_errors(f"looking for image {image}"):
+        try:
+            # Checked first: creating from a missing image would make some
+            # engines try a registry, which fails slowly here.
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            raise ImageMissing(
+                f"image {image} is not on this Docker engine; build it first "
+                "(`grader images build`, or grade once with image building allowed)"
+            ) from None
+    container: Container | None = None
+    try:
+        with docker_errors("creating the sandbox container"):
+            container = client.containers.create(
+                image, command, **container_settings(limits, runtime)
+            )
+        allowed = limits.wall_seconds + STARTUP_GRACE_SECONDS
+        deadline = time.monotonic() + allowed
+        with docker_errors("starting the sandbox container"):
+            _start_and_feed(container, request.to_json().encode(), timeout=allowed)
+        if not _wait(container, timeout=deadline - time.monotonic()):
+            return Report(
+                status=Status.TIMEOUT,
+                score=0.0,
+                max_score=0.0,
+                message=f"Time limit exceeded: the grading did not finish within the "
+                f"{limits.wall_seconds:g} s wall-time limit and was stopped.",
+                duration=round(allowed, 4),
+            )
+        return _collect(container, limits)
+    finally:
+        if container is not None:
+            _remove(container)
+
+
+def _start_and_feed(container: Container, payload: bytes, *, timeout: float) -> None:
+    """Attach to stdin before start (nothing is lost), send the request, then EOF."""
+    attached = container.attach_socket(params={"stdin": 1, "stream": 1})
+    # The SDK hands back a SocketIO around the hijacked connection; writing
+    # and half-closing need the socket itself.
+    raw: Any = getattr(attached, "_sock", attached)
+    try:
+        container.start()
+        raw.settimeout(max(timeout, 1.0))
+        try:
+            raw.sendall(payload)
+            raw.shutdown(socket.SHUT_WR)
+        except OSError as exc:
+            # The container exited or stopped reading: waiting tells which.
+            log.debug("sandbox stdin closed early: %s", exc)
+    finally:
+        attached.close()
+
+
+def _wait(container: Container, *, timeout: float) -> bool:
+    """True when the container exited in time; False when it is still running."""
+    try:
+        container.wait(timeout=max(timeout, 0.1))
+        return True
+    except requests.exceptions.RequestException:
+        # requests reports the read timeout as ConnectionError; ask the engine
+        # whether the container still runs (this also tells an engine that is gone).
+        with docker_errors("checking the sandbox container"):
+            container.reload()
+        return container.status != "running"
+
+
+def _collect(container: Container, limits: Limits) -> Report:
+    with docker_errors("reading the sandbox's report"):
+        stdout, complete = _read_stdout(container)
+    problem = f"its stdout is larger than {MAX_REPORT_BYTES} bytes"
+    if complete:
+        try:
+            return parse_report(stdout)
+        except ReportFormatError as exc:
+            problem = str(exc)
+    with docker_errors("inspecting the sandbox container"):
+        container.reload()
+        state = container.attrs.get("State", {})
+        stderr = container.logs(stdout=False, stderr=True, tail=60)
+    if state.get("OOMKilled"):
+        return Report(
+            status=Status.MEMORY_EXCEEDED,
+            score=0.0,
+            max_score=0.0,
+            message=f"Memory limit exceeded: the grading used more than {limits.memory_mb} MB "
+            "and was killed.",
+        )
+    tail = stderr.decode(errors="replace")[-STDERR_TAIL_CHARS:]
+    raise HarnessFailed(
+        f"the harness exited with code {state.get('ExitCode')} without a valid report "
+        f"({problem}). Its stderr ends with:\n{tail}"
+    )
+
+
+def _read_stdout(container: Container) -> tuple[bytes, bool]:
+    """The container's stdout, up to MAX_REPORT_BYTES; False when it was longer."""
+    chunks: list[bytes] = []
+    size = 0
+    stream = container.logs(stdout=True, stderr=False, stream=True, follow=False)
+    try:
+        for chunk in stream:
+            size += len(chunk)
+            if size > MAX_REPORT_BYTES:
+                return b"", False
+            chunks.append(chunk)
+    finally:
+        stream.close()
+    return b"".join(chunks), True
+
+
+def _remove(container: Container) -> None:
+    """Remove the container whatever happened; never raise (we may be unwinding)."""
+    try:
+        container.remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+        # The orphan sweep (sandbox.cleanup) removes it later.
+        log.warning("could not remove sandbox container %s: %s", container.short_id, exc)
