@@ -1,0 +1,84 @@
+"""Image tags follow content: rebuilt when an exercise changes, and only then."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import docker
+import pytest
+from sandbox_helpers import BASE_IMAGE, write_pack
+
+from sandbox import images
+
+
+def ensure(client: docker.DockerClient, spec: images.ExerciseImageSpec) -> tuple[str, list[str]]:
+    steps: list[str] = []
+
+    def progress(step: str, detail: str | None = None) -> None:
+        steps.append(step)
+
+    tag = images.ensure_exercise_image(
+        client, spec, base_image=BASE_IMAGE, offline_base=True, progress=progress
+    )
+    return tag, steps
+
+
+@pytest.mark.docker
+def test_exercise_tag_follows_content(
+    client: docker.DockerClient, runtime_image: str, tmp_path: Path
+) -> None:
+    spec = write_pack(tmp_path, "first")
+    built: set[str] = set()
+    try:
+        tag, steps = ensure(client, spec)
+        built.add(tag)
+        assert tag.startswith("grader-ex-sandbox-selftest:" + spec.content_hash)
+        runtime = images.ensure_runtime_image(client, base_image=BASE_IMAGE, offline_base=True)
+        assert tag.endswith("-" + runtime.partition(":")[2][:8])
+        first_id = client.images.get(tag).id
+
+        # Same content: same tag, and nothing is built again.
+        again, steps = ensure(client, write_pack(tmp_path, "first"))
+        assert again == tag and "exercise" not in steps
+        assert client.images.get(again).id == first_id
+
+        # Changed hidden test: a new tag, built now.
+        changed, steps = ensure(client, write_pack(tmp_path, "second"))
+        built.add(changed)
+        assert changed != tag and "exercise" in steps
+        assert client.images.get(changed).id != first_id
+    finally:
+        for name in built:
+            client.images.remove(name, force=True)
+
+
+@pytest.mark.docker
+def test_runtime_image_is_built_once(client: docker.DockerClient, runtime_image: str) -> None:
+    # Compared with a fresh ensure, not the session's image: the harness may
+    # have been edited since the session started (a new tag is then right).
+    first = images.ensure_runtime_image(client, base_image=BASE_IMAGE, offline_base=True)
+    steps: list[str] = []
+    again = images.ensure_runtime_image(
+        client, base_image=BASE_IMAGE, offline_base=True, progress=lambda s, d=None: steps.append(s)
+    )
+    assert again == first and steps == []
+
+
+def test_exercise_files_are_root_only_in_the_context(tmp_path: Path) -> None:
+    # The modes the image gets come from the context tar (no RUN chmod layer).
+    write_pack(tmp_path, "x")
+    (tmp_path / "tests" / "run.sh").write_text("#!/bin/sh\n")
+    (tmp_path / "tests" / "run.sh").chmod(0o755)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(tmp_path / "tests", "grader/tests", filter=images._secret)
+    buffer.seek(0)
+    with tarfile.open(fileobj=buffer) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+    assert set(members) == {"grader/tests", "grader/tests/test_hidden.py", "grader/tests/run.sh"}
+    assert members["grader/tests"].mode == 0o700
+    assert members["grader/tests/test_hidden.py"].mode == 0o600
+    assert members["grader/tests/run.sh"].mode == 0o700
+    assert all(m.uid == 0 and m.gid == 0 for m in members.values())
