@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,23 +56,23 @@ class Settings(BaseSettings):
     # empty or well-known values (see _check_secret).
     secret_key: SecretStr = SecretStr("")
     api_host: str = "127.0.0.1"
-    api_port: int = Field(8000, ge=1, le=65535)
+    api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
     # Submissions per user per window; counted in Redis so every API process agrees.
-    rate_limit_submissions: int = Field(30, ge=1)
-    rate_limit_window_seconds: int = Field(60, ge=1)
-    queue_max_depth: int = Field(1000, ge=1)  # more queued submissions than this: 503
-    max_submission_bytes: int = Field(2_000_000, ge=1)  # hard cap on any upload
+    rate_limit_submissions: Annotated[int, Field(ge=1)] = 30
+    rate_limit_window_seconds: Annotated[int, Field(ge=1)] = 60
+    queue_max_depth: Annotated[int, Field(ge=1)] = 1000  # more queued submissions than this: 503
+    max_submission_bytes: Annotated[int, Field(ge=1)] = 2_000_000  # hard cap on any upload
     # Grading retries on infrastructure faults, then `not_gradable`.
-    grade_max_retries: int = Field(3, ge=0)
-    grade_retry_backoff_seconds: float = Field(5.0, ge=0)
+    grade_max_retries: Annotated[int, Field(ge=0)] = 3
+    grade_retry_backoff_seconds: Annotated[float, Field(ge=0)] = 5.0
     # A running submission whose worker went silent this long is re-queued;
     # a queued one this long without a worker claiming it is re-enqueued.
-    running_deadline_seconds: float = Field(300.0, gt=0)
-    queued_deadline_seconds: float = Field(120.0, gt=0)
-    sweep_interval_seconds: float = Field(30.0, gt=0)
-    webhook_max_retries: int = Field(5, ge=0)
-    webhook_backoff_seconds: float = Field(2.0, ge=0)
-    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    running_deadline_seconds: Annotated[float, Field(gt=0)] = 300.0
+    queued_deadline_seconds: Annotated[float, Field(gt=0)] = 120.0
+    sweep_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
+    webhook_max_retries: Annotated[int, Field(ge=0)] = 5
+    webhook_backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
+    webhook_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
 
     @field_validator("secret_key")
     @classmethod
@@ -82,7 +82,7 @@ class Settings(BaseSettings):
             if raw.strip().lower() in _WEAK_SECRETS or len(raw) < 32:
                 raise ValueError(
                     "GRADER_SECRET_KEY must be set to a random value of 32+ characters "
-                    "in production (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+                    "in production, e.g. from `openssl rand -hex 32`"
                 )
         return value
 

@@ -1,0 +1,58 @@
+"""Turning domain errors into HTTP answers: a JSON `{"detail": ...}` with a
+clear message, and never a traceback (unexpected errors are logged here and
+the client gets a plain 500)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from grader.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RateLimited,
+    ServiceError,
+    TooLarge,
+    Unauthorized,
+    Unavailable,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Unauthorized: 401,
+    RateLimited: 429, Unavailable: 503,
+}
+
+
+class UnsupportedMedia(ServiceError):
+    """Neither JSON nor multipart."""
+
+
+STATUS[TooLarge] = 413
+STATUS[UnsupportedMedia] = 415
+
+
+def service_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited | Unavailable):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
+
+
+def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, service_error)
+    app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,75 @@
+"""Prometheus metrics, computed from the database at scrape time.
+
+Workers run in other processes (and hosts), so in-process counters in the
+API would only see half the picture. The database already holds every
+grading with its status and duration; one scrape costs a few aggregate
+queries and is right however many workers and API replicas there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+from sqlalchemy import case, func, select
+
+from grader.db import Database, Grading, Submission
+from grader.services.queue import Queue
+
+BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+
+
+class ServiceCollector(Collector):
+    def __init__(self, db: Database, queue: Queue) -> None:
+        self.db = db
+        self.queue = queue
+
+    def collect(self) -> Iterator[Metric]:
+        with self.db.session() as session:
+            by_status = dict(session.execute(
+                select(Submission.status, func.count()).group_by(Submission.status)
+            ).tuples().all())
+            outcomes = session.execute(
+                select(Grading.status, Grading.outcome, func.count())
+                .group_by(Grading.status, Grading.outcome)
+            ).tuples().all()
+            failures = session.scalar(select(func.coalesce(func.sum(Submission.infra_failures), 0)))
+            graded = Grading.duration.is_not(None)
+            bucket_counts = session.execute(select(
+                *[func.coalesce(func.sum(case((graded & (Grading.duration <= b), 1), else_=0)), 0)
+                  for b in BUCKETS],
+                func.count(Grading.duration), func.coalesce(func.sum(Grading.duration), 0.0),
+            )).one()
+
+        depth = GaugeMetricFamily("grader_queue_depth", "Submissions waiting (status queued)")
+        depth.add_metric([], by_status.get("queued", 0))
+        yield depth
+        broker = self.queue.depth()
+        if broker is not None:
+            yield GaugeMetricFamily("grader_broker_queue_length",
+                                    "Messages waiting in the broker's grading queue", value=broker)
+        subs = GaugeMetricFamily("grader_submissions", "Submissions by status", labels=["status"])
+        for status in ("queued", "running", "graded", "not_gradable"):
+            subs.add_metric([status], by_status.get(status, 0))
+        yield subs
+        runs = CounterMetricFamily("grader_gradings", "Finished gradings by status and outcome",
+                                   labels=["status", "outcome"])
+        for status, outcome, count in outcomes:
+            runs.add_metric([status, outcome or ""], count)
+        yield runs
+        yield CounterMetricFamily("grader_sandbox_failures",
+                                  "Infrastructure faults met while grading", value=failures or 0)
+        *cumulative, total, total_sum = bucket_counts
+        hist = HistogramMetricFamily("grader_grading_duration_seconds",
+                                     "Time spent grading one submission (sandbox included)")
+        hist.add_metric(
+            [], [(str(b), float(c)) for b, c in zip(BUCKETS, cumulative, strict=True)]
+            + [("+Inf", float(total))], sum_value=float(total_sum),
+        )
+        yield hist

@@ -1,0 +1,57 @@
+"""Everything a request handler needs, built once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.db import Database
+from grader.services import config
+from grader.services.catalog import Catalog
+from grader.services.queue import CeleryQueue, Queue, producer_app
+from grader.services.ratelimit import RateLimiter
+from grader.services.submissions import Limits
+from grader.settings import Settings
+
+
+def docker_ping(settings: Settings) -> None:
+    """Raise if the Docker engine the workers use does not answer."""
+    from sandbox import engine  # the only package that talks to Docker
+
+    engine.connect(settings.docker_url).ping()
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    queue: Queue
+    redis: Any  # redis.Redis, or None when the rate limit is off
+    limiter: RateLimiter | None
+    docker_check: Callable[[], None]
+    secret: bytes = field(repr=False, default=b"")
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(queue_max_depth=self.settings.queue_max_depth,
+                      max_submission_bytes=self.settings.max_submission_bytes)
+
+
+def build_services(settings: Settings) -> Services:
+    import redis
+
+    redis_url = config.redis_url(settings)
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+    return Services(
+        settings=settings,
+        db=Database(config.database_url(settings)),
+        catalog=Catalog(settings.exercises_dir),
+        queue=CeleryQueue(producer_app(redis_url)),
+        redis=client,
+        limiter=RateLimiter(client, limit=settings.rate_limit_submissions,
+                            window=settings.rate_limit_window_seconds),
+        docker_check=lambda: docker_ping(settings),
+        secret=config.secret_key(settings),
+    )

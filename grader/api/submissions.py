@@ -1,0 +1,91 @@
+"""/submissions: submit, read, list, regrade."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from grader.api.deps import CurrentUser, ServicesDep
+from grader.api.payload import OPENAPI_BODY, read_submission
+from grader.services import regrade, submissions
+from grader.services.views import SubmissionView
+
+router = APIRouter(tags=["submissions"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no valid API token"},
+    404: {"description": "no such submission, or not yours"},
+}
+SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no valid API token"},
+    409: {"description": "Idempotency-Key reused for a different request"},
+    413: {"description": "request body over the server's cap"},
+    415: {"description": "neither JSON nor multipart"},
+    422: {"description": "unknown exercise, files the manifest refuses, non-UTF-8 text..."},
+    429: {"description": "submission rate limit hit; see Retry-After"},
+    503: {"description": "grading queue over its configured depth"},
+}
+
+
+@router.post(
+    "/submissions", status_code=202, response_model=SubmissionView,
+    openapi_extra=OPENAPI_BODY, responses=SUBMIT_ERRORS,
+    summary="Submit files for grading (JSON or multipart)",
+)
+async def submit(
+    request: Request, services: ServicesDep, user: CurrentUser,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    # JSON escapes can make text longer than its UTF-8 bytes; the service
+    # checks the decoded size against the real cap.
+    cap = services.settings.max_submission_bytes * 2 + 65_536
+    payload = await read_submission(request, cap)
+    view, created = await run_in_threadpool(
+        lambda: submissions.create_submission(
+            db=services.db, catalog=services.catalog, queue=services.queue,
+            limiter=services.limiter, limits=services.limits, user=user,
+            exercise=payload.exercise, files=payload.files,
+            callback_url=payload.callback_url, idempotency_key=idempotency_key,
+        )
+    )
+    headers = {"Location": f"{request.url.path}/{view.id}"}
+    if not created:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(view.model_dump(mode="json"), status_code=202, headers=headers)
+
+
+@router.get("/submissions", response_model=list[SubmissionView], responses=ERRORS)
+def list_submissions(
+    services: ServicesDep, user: CurrentUser,
+    exercise: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[SubmissionView]:
+    """Your own submissions, newest first (authors and admins: everyone's)."""
+    return submissions.list_submissions(
+        db=services.db, user=user, exercise=exercise, limit=limit, offset=offset
+    )
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionView, responses=ERRORS)
+def get_submission(submission_id: str, services: ServicesDep, user: CurrentUser) -> SubmissionView:
+    return submissions.get_submission(db=services.db, user=user, submission_id=submission_id)
+
+
+@router.post(
+    "/submissions/{submission_id}/regrade", status_code=202, response_model=SubmissionView,
+    responses={**ERRORS, 403: {"description": "authors and admins only"},
+               409: {"description": "still queued or running"}},
+)
+def regrade_submission(
+    submission_id: str, services: ServicesDep, user: CurrentUser
+) -> SubmissionView:
+    """Grade again with the exercise's current version; the earlier result
+    stays in `history`."""
+    return regrade.regrade_submission(
+        db=services.db, catalog=services.catalog, queue=services.queue, user=user,
+        submission_id=submission_id,
+    )

@@ -1,0 +1,74 @@
+"""Putting submission ids on the work queue.
+
+The API only ever sends task *names* (send_task), so the web service does not
+import the worker package: dependencies point grader <- worker. The database
+is the source of truth; a failed enqueue is logged and left to the sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+GRADE_TASK = "grader.grade"
+WEBHOOK_TASK = "grader.webhook"
+SWEEP_TASK = "grader.sweep"
+QUEUE_NAME = "grading"  # the queue grading tasks travel on
+# A quick give-up: the submission is already safe in the database, so a
+# request should not hang while Redis is away; the sweep enqueues it later.
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
+class Queue(Protocol):
+    def enqueue(self, submission_id: str) -> bool:
+        """Put a grading job on the queue; False if the broker did not take it."""
+
+    def enqueue_webhook(self, submission_id: str) -> bool: ...
+
+    def depth(self) -> int | None:
+        """Messages waiting in the broker, or None if it cannot be asked."""
+
+
+class CeleryQueue:
+    def __init__(self, celery_app: Any) -> None:
+        self.app = celery_app
+
+    def _send(self, name: str, submission_id: str) -> bool:
+        try:
+            self.app.send_task(
+                name, args=[submission_id], queue=QUEUE_NAME,
+                retry=True, retry_policy=PUBLISH_RETRY,
+            )
+        except Exception as exc:  # any broker failure: the sweep will retry
+            log.warning("could not enqueue %s for %s: %s", name, submission_id, exc)
+            return False
+        return True
+
+    def enqueue(self, submission_id: str) -> bool:
+        return self._send(GRADE_TASK, submission_id)
+
+    def enqueue_webhook(self, submission_id: str) -> bool:
+        return self._send(WEBHOOK_TASK, submission_id)
+
+    def depth(self) -> int | None:
+        try:
+            with self.app.connection_for_write() as conn:
+                return int(conn.default_channel.client.llen(QUEUE_NAME))
+        except Exception:
+            return None
+
+
+def producer_app(broker_url: str) -> Any:
+    """A Celery app used only to publish (the API side)."""
+    from celery import Celery  # type: ignore[import-untyped]
+
+    app = Celery("grader-api", broker=broker_url)
+    app.conf.update(
+        broker_connection_timeout=2,
+        broker_connection_retry_on_startup=False,
+        broker_transport_options={"socket_connect_timeout": 2, "socket_timeout": 5},
+        task_serializer="json",
+    )
+    return app

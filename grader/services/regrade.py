@@ -1,0 +1,76 @@
+"""Regrading (authors): run a submission again with the exercise's current
+version. The earlier run stays in the gradings table (the history); the
+submission only points at the newest."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from grader.db import Database, Status, Submission, User, utcnow
+from grader.services.catalog import Catalog, exercise_version
+from grader.services.errors import Conflict, Forbidden, NotFound
+from grader.services.queue import Queue
+from grader.services.submissions import get_submission, mark_enqueued, sees_all
+from grader.services.views import SubmissionView
+
+
+def _requeue(sub: Submission, exercise_id: int) -> None:
+    sub.status = Status.QUEUED.value
+    sub.exercise_id = exercise_id
+    sub.claim = None
+    sub.lease_until = None
+    sub.reason = None
+    sub.queued_at = utcnow()
+    sub.enqueued_at = None
+    sub.started_at = None
+    sub.finished_at = None
+
+
+def _require_author(user: User) -> None:
+    if not sees_all(user):
+        raise Forbidden("only authors and admins may ask for a regrade")
+
+
+def regrade_submission(
+    *, db: Database, catalog: Catalog, queue: Queue, user: User, submission_id: str
+) -> SubmissionView:
+    with db.session() as session:
+        sub = session.get(Submission, submission_id)
+        if sub is None or (sub.user_id != user.id and not sees_all(user)):
+            raise NotFound(f"no submission {submission_id!r}")
+        _require_author(user)
+        if not Status(sub.status).final:
+            raise Conflict(f"submission {submission_id} is {sub.status}; regrade it once final")
+        try:
+            pack = catalog.get(sub.exercise_slug)
+        except NotFound:
+            raise Conflict(f"exercise {sub.exercise_slug!r} is no longer available") from None
+        _requeue(sub, exercise_version(session, pack).id)
+    if queue.enqueue(submission_id):
+        mark_enqueued(db=db, ids=[submission_id])
+    return get_submission(db=db, user=user, submission_id=submission_id)
+
+
+def regrade_exercise(
+    *, db: Database, catalog: Catalog, queue: Queue, user: User, slug: str
+) -> list[str]:
+    """Re-queue every final submission of an exercise; returns their ids.
+    Submissions still queued or running get the current version anyway."""
+    _require_author(user)
+    catalog.reload()  # the author has just changed the pack: use what is on disk now
+    pack = catalog.get(slug)
+    with db.session() as session:
+        version = exercise_version(session, pack)
+        rows = session.scalars(
+            select(Submission).where(
+                Submission.exercise_slug == slug,
+                Submission.status.in_([Status.GRADED.value, Status.NOT_GRADABLE.value]),
+            )
+        ).unique().all()
+        for sub in rows:
+            _requeue(sub, version.id)
+        ids = [sub.id for sub in rows]
+    sent = [sub_id for sub_id in ids if queue.enqueue(sub_id)]
+    if sent:
+        mark_enqueued(db=db, ids=sent)
+    return ids

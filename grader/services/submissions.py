@@ -1,0 +1,186 @@
+"""Submitting, reading and listing submissions (the student's side)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from grader.db import Database, Grading, Role, Status, Submission, User, utcnow
+from grader.exercises.pack import ExercisePack
+from grader.exercises.submission import SubmissionError, check_files
+from grader.services.catalog import Catalog, exercise_version
+from grader.services.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    RateLimited,
+    TooLarge,
+    Unavailable,
+)
+from grader.services.queue import Queue
+from grader.services.ratelimit import RateLimiter
+from grader.services.views import SubmissionView, submission_view
+
+MAX_CALLBACK_URL = 2000
+
+
+@dataclass(frozen=True)
+class Limits:
+    queue_max_depth: int
+    max_submission_bytes: int
+
+
+def sees_all(user: User) -> bool:
+    return user.role in (Role.AUTHOR, Role.ADMIN)
+
+
+def _check_callback(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_CALLBACK_URL:
+        raise Invalid("callback_url must be an http(s) URL of at most 2000 characters")
+    return url
+
+
+def _check_text(files: dict[str, str], cap: int) -> int:
+    total = 0
+    for name, text in files.items():
+        try:
+            total += len(text.encode("utf-8"))
+        except UnicodeEncodeError:  # lone surrogates from a JSON "\ud800" escape
+            raise Invalid(f"file {name!r} is not UTF-8 text") from None
+        if total > cap:
+            raise TooLarge(f"submission is over the server's limit of {cap} bytes")
+    return total
+
+
+def create_submission(
+    *, db: Database, catalog: Catalog, queue: Queue, limiter: RateLimiter | None,
+    limits: Limits, user: User, exercise: str, files: dict[str, str],
+    callback_url: str | None = None, idempotency_key: str | None = None,
+) -> tuple[SubmissionView, bool]:
+    """Store a submission as `queued` and enqueue it. Returns (view, created);
+    a retried request with the same Idempotency-Key returns the first one."""
+    if idempotency_key is not None:
+        if not 1 <= len(idempotency_key) <= 200:
+            raise Invalid("Idempotency-Key must be 1-200 characters")
+        earlier = _replay(db, user, idempotency_key, exercise, files)
+        if earlier is not None:
+            return earlier, False
+    try:
+        pack = catalog.get(exercise)
+    except NotFound:
+        raise Invalid(f"unknown exercise {exercise!r}") from None
+    _check_text(files, limits.max_submission_bytes)
+    try:
+        files = check_files(files, pack.manifest.submission)
+    except SubmissionError as exc:
+        raise Invalid(str(exc)) from None
+    callback_url = _check_callback(callback_url)
+    if queued_count(db=db) >= limits.queue_max_depth:
+        raise Unavailable("the grading queue is full; try again in a minute")
+    if limiter is not None:
+        wait = limiter.hit(str(user.id))
+        if wait is not None:
+            raise RateLimited(
+                f"too many submissions: at most {limiter.limit} per {limiter.window} s", wait
+            )
+    try:
+        sub_id = _insert(db, user, pack, files, callback_url, idempotency_key)
+    except IntegrityError:
+        # The same Idempotency-Key raced us from a concurrent retry: theirs won.
+        earlier = _replay(db, user, idempotency_key or "", exercise, files)
+        if earlier is None:
+            raise
+        return earlier, False
+    if queue.enqueue(sub_id):
+        mark_enqueued(db=db, ids=[sub_id])
+    return get_submission(db=db, user=user, submission_id=sub_id), True
+
+
+def _insert(
+    db: Database, user: User, pack: ExercisePack, files: dict[str, str],
+    callback_url: str | None, idempotency_key: str | None,
+) -> str:
+    with db.session() as session:
+        sub = Submission(
+            user_id=user.id, exercise_id=exercise_version(session, pack).id,
+            exercise_slug=pack.slug, files=files, files_bytes=_check_text(files, 1 << 62),
+            status=Status.QUEUED.value, callback_url=callback_url,
+            idempotency_key=idempotency_key, queued_at=utcnow(),
+        )
+        session.add(sub)
+        session.flush()
+        return sub.id
+
+
+def _replay(
+    db: Database, user: User, key: str, exercise: str, files: dict[str, str]
+) -> SubmissionView | None:
+    """The submission an earlier request with this key created, if any."""
+    with db.session() as session:
+        sub = session.scalar(
+            select(Submission).where(Submission.user_id == user.id,
+                                     Submission.idempotency_key == key)
+        )
+        if sub is None:
+            return None
+        if sub.exercise_slug != exercise or sub.files != files:
+            raise Conflict("Idempotency-Key was already used for a different request")
+        return submission_view(sub)
+
+
+def mark_enqueued(*, db: Database, ids: list[str]) -> None:
+    with db.session() as session:
+        for sub in session.scalars(select(Submission).where(Submission.id.in_(ids))):
+            sub.enqueued_at = utcnow()
+
+
+def queued_count(*, db: Database) -> int:
+    with db.session() as session:
+        count = session.scalar(
+            select(func.count()).select_from(Submission).where(Submission.status == Status.QUEUED)
+        )
+        return int(count or 0)
+
+
+def get_submission(*, db: Database, user: User, submission_id: str) -> SubmissionView:
+    """The submission if the caller may see it; NotFound otherwise (a student
+    cannot tell another student's id from a missing one)."""
+    with db.session() as session:
+        sub = session.get(Submission, submission_id)
+        if sub is None or (sub.user_id != user.id and not sees_all(user)):
+            raise NotFound(f"no submission {submission_id!r}")
+        history = session.scalars(
+            select(Grading).where(Grading.submission_id == sub.id).order_by(Grading.id)
+        ).all()
+        return submission_view(sub, list(history))
+
+
+def list_submissions(
+    *, db: Database, user: User, exercise: str | None = None, limit: int = 50, offset: int = 0
+) -> list[SubmissionView]:
+    """The caller's own submissions, newest first; authors and admins see all."""
+    query = select(Submission).order_by(Submission.queued_at.desc(), Submission.id)
+    if not sees_all(user):
+        query = query.where(Submission.user_id == user.id)
+    if exercise is not None:
+        query = query.where(Submission.exercise_slug == exercise)
+    with db.session() as session:
+        rows = session.scalars(query.limit(limit).offset(offset)).unique().all()
+        return [submission_view(sub) for sub in rows]
+
+
+def submission_status(*, db: Database, user: User, submission_id: str) -> Status:
+    """Just the status (for the events stream's polling), with the same access rule."""
+    with db.session() as session:
+        row = session.execute(
+            select(Submission.status, Submission.user_id).where(Submission.id == submission_id)
+        ).first()
+    if row is None or (row.user_id != user.id and not sees_all(user)):
+        raise NotFound(f"no submission {submission_id!r}")
+    return Status(row.status)

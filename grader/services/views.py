@@ -1,0 +1,100 @@
+"""What callers see of a submission: the API's response, the events stream,
+the webhook body and the CLI's table all use these models.
+
+Built from the database only, so hidden test code can never reach them: the
+report carries test names, outcomes, points, hints and the messages the
+exercise's `hidden_messages` policy let through the harness; nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from grader.db import Grading, Status, Submission, TestResult
+
+
+class TestView(BaseModel):
+    __test__ = False  # not a pytest class
+    id: str
+    name: str
+    outcome: str
+    points: float
+    max_points: float
+    duration: float
+    visibility: str
+    hint: str | None = None
+    message: str | None = None
+
+
+class GradingView(BaseModel):
+    """One finished run, kept in the history (regrades never overwrite)."""
+
+    id: int
+    status: str
+    outcome: str | None
+    score: float | None
+    max_score: float | None
+    exercise_version: str
+    reason: str | None = None
+    started_at: datetime | None
+    finished_at: datetime
+
+
+class SubmissionView(BaseModel):
+    id: str
+    exercise: str
+    exercise_version: str
+    user: str
+    status: Status
+    score: float | None = None
+    max_score: float | None = None
+    outcome: str | None = None  # the report's overall status: passed, failed, timeout...
+    message: str | None = None  # the report's overall explanation, or why not gradable
+    output: str | None = None  # tail of the student's own stdout/stderr
+    tests: list[TestView] = []
+    attempts: int  # grading runs made, infrastructure retries included
+    attempt_number: int | None = None  # the student's nth graded attempt at this exercise
+    queued_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    history: list[GradingView] = []
+
+
+def test_view(row: TestResult) -> TestView:
+    return TestView(
+        id=row.test_id, name=row.name, outcome=row.outcome, points=row.points,
+        max_points=row.max_points, duration=row.duration, visibility=row.visibility,
+        hint=row.hint, message=row.message,
+    )
+
+
+def grading_view(row: Grading) -> GradingView:
+    return GradingView(
+        id=row.id, status=row.status, outcome=row.outcome, score=row.score,
+        max_score=row.max_score, exercise_version=row.exercise.content_hash,
+        reason=row.message if row.status == Status.NOT_GRADABLE else None,
+        started_at=row.started_at, finished_at=row.finished_at,
+    )
+
+
+def submission_view(sub: Submission, history: list[Grading] | None = None) -> SubmissionView:
+    """The caller's view; results appear only once the submission is final, so a
+    regrade in progress never shows the previous run's score as current."""
+    status = Status(sub.status)
+    view = SubmissionView(
+        id=sub.id, exercise=sub.exercise_slug, exercise_version=sub.exercise.content_hash,
+        user=sub.user.name, status=status, attempts=sub.tries,
+        attempt_number=sub.attempt_number, queued_at=sub.queued_at,
+        started_at=sub.started_at, finished_at=sub.finished_at,
+        history=[grading_view(g) for g in history or []],
+    )
+    grading = sub.current_grading
+    if status is Status.GRADED and grading is not None:
+        view.score, view.max_score = grading.score, grading.max_score
+        view.outcome, view.message, view.output = grading.outcome, grading.message, grading.output
+        view.tests = [test_view(t) for t in grading.tests]
+    elif status is Status.NOT_GRADABLE:
+        view.message = sub.reason
+    return view

@@ -1,0 +1,139 @@
+"""Helpers for the service tests: our own redis-server, a tiny exercise pack,
+and a fake grading function (for in-process tests of the domain logic only)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from grader_harness.report import Outcome, Report, TestResult, Visibility, build_report
+from sandbox.errors import EngineUnavailable
+
+SLUG = "hello-api"
+MANIFEST = """\
+slug = "hello-api"
+title = "Hello API (test pack)"
+category = "api-design"
+difficulty = "intro"
+runner = "http-app"
+
+[submission]
+files = ["app/*.py", "notes.txt"]
+required = ["app/main.py"]
+max_files = 3
+max_bytes = 2000
+"""
+
+
+def make_pack(root: Path, *, extra: str = "") -> Path:
+    pack = root / "api-design" / SLUG
+    for folder in ("starter/app", "solution/app", "tests", "mutants"):
+        (pack / folder).mkdir(parents=True, exist_ok=True)
+    (pack / "exercise.toml").write_text(MANIFEST)
+    (pack / "README.md").write_text("# Hello\n\nAnswer GET /hello." + extra)
+    (pack / "starter/app/main.py").write_text("# TODO: write the app\n")
+    (pack / "solution/app/main.py").write_text("SOLUTION_SECRET = 'reference solution'\n")
+    (pack / "tests/test_hello.py").write_text("def test_hidden():\n    assert 'HIDDEN_TEST_CODE'\n")
+    return pack
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A redis-server of our own: loopback only, no persistence (so a restart
+    loses the queue, the worst case the service must survive)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()  # our own child, by pid
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+def fake_grade(*, pack: Any, files: dict[str, str], settings: Any = None) -> Report:
+    """Scores from markers in app/main.py: PASS -> full marks, FAIL -> half,
+    INFRA -> a sandbox fault (raised), SLEEP=<s> -> waits first."""
+    source = files.get("app/main.py", "")
+    for line in source.splitlines():
+        if line.startswith("SLEEP="):
+            time.sleep(float(line.split("=", 1)[1]))
+    if "INFRA" in source:
+        raise EngineUnavailable("Docker engine is not reachable (fake)")
+    passed = "PASS" in source
+    tests = [
+        TestResult(id="test_hello.py::test_status", name="test_status", outcome=Outcome.PASSED,
+                   points=1, max_points=1, duration=0.01, visibility=Visibility.PUBLIC),
+        TestResult(id="test_hello.py::test_body", name="test_body",
+                   outcome=Outcome.PASSED if passed else Outcome.FAILED,
+                   points=1 if passed else 0, max_points=1, duration=0.01,
+                   hint="return JSON", message=None if passed else "body was not JSON"),
+    ]
+    return build_report(tests, duration=0.02)
+
+
+@dataclass
+class FakeQueue:
+    """Records what would go on the queue (API unit tests; the worker tests
+    use the real Celery queue)."""
+
+    grading: list[str] = field(default_factory=list)
+    webhooks: list[str] = field(default_factory=list)
+    up: bool = True
+
+    def enqueue(self, submission_id: str) -> bool:
+        if self.up:
+            self.grading.append(submission_id)
+        return self.up
+
+    def enqueue_webhook(self, submission_id: str) -> bool:
+        self.webhooks.append(submission_id)
+        return self.up
+
+    def depth(self) -> int | None:
+        return len(self.grading)
+
+
+@dataclass
+class Account:
+    name: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
