@@ -15,36 +15,27 @@ import sys
 import tarfile
 import tempfile
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 import docker
 import docker.errors
 
+import grader_harness
 from sandbox.engine import docker_errors
 from sandbox.errors import ImageBuildFailed
-from sandbox.offline_base import (
-    build_lock,
-    cache_dir,
-    ensure_base_image,
-    image_exists,
-    run_streaming,
-)
+from sandbox.offline_base import build_lock, cache_dir, image_exists, run_streaming
+from sandbox.offline_base import ensure_base_image as ensure_base_image  # part of this API
 
 IMAGES_DIR = Path(__file__).resolve().parent / "images"
 RUNTIME_DIR = IMAGES_DIR / "runtime"
 EXERCISE_DOCKERFILE = IMAGES_DIR / "exercise" / "Dockerfile"
-HARNESS_DIR = Path(__file__).resolve().parent / "harness" / "grader_harness"
+# Wherever this host imports it from (a checkout or an installed grader).
+HARNESS_DIR = Path(grader_harness.__file__).resolve().parent
 # Bump when the build recipe changes in a way the hash cannot see (this file).
 RUNTIME_RECIPE_VERSION = "1"
-__all__ = [
-    "ExerciseImageSpec",
-    "Progress",
-    "ensure_base_image",
-    "ensure_exercise_image",
-    "ensure_runtime_image",
-]
 _SKIPPED_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 
 
@@ -75,9 +66,13 @@ def _files(root: Path) -> list[Path]:
 
 def runtime_tag(client: docker.DockerClient, base: str) -> str:
     digest = hashlib.sha256(RUNTIME_RECIPE_VERSION.encode())
-    inputs = [RUNTIME_DIR / "Dockerfile", RUNTIME_DIR / "requirements.txt", *_files(HARNESS_DIR)]
-    for path in inputs:
-        digest.update(path.relative_to(IMAGES_DIR.parent).as_posix().encode() + b"\0")
+    inputs = [
+        (RUNTIME_DIR, RUNTIME_DIR / "Dockerfile"),
+        (RUNTIME_DIR, RUNTIME_DIR / "requirements.txt"),
+    ]
+    inputs += [(HARNESS_DIR, path) for path in _files(HARNESS_DIR)]
+    for root, path in inputs:
+        digest.update(f"{root.name}/{path.relative_to(root).as_posix()}".encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     with docker_errors(f"inspecting base image {base}"):
         digest.update(str(client.images.get(base).id).encode())
@@ -101,15 +96,10 @@ def ensure_runtime_image(
     with build_lock(tag, progress):
         if not image_exists(client, tag):
             wheels = _wheelhouse(_probe_python(client, base), progress)
-            with tempfile.SpooledTemporaryFile(max_size=64 << 20) as context:
-                with tarfile.open(fileobj=context, mode="w") as tar:
-                    for name in ("Dockerfile", "requirements.txt"):
-                        tar.add(RUNTIME_DIR / name, name, filter=_public)
-                    for path in _files(wheels):
-                        tar.add(path, f"wheels/{path.name}", filter=_public)
-                    tar.add(HARNESS_DIR, "harness/grader_harness", filter=_public)
-                context.seek(0)
-                _build(client, context, tag, {"BASE_IMAGE": base}, progress, step="runtime")
+            files = [(RUNTIME_DIR / n, n, _public) for n in ("Dockerfile", "requirements.txt")]
+            files += [(path, f"wheels/{path.name}", _public) for path in _files(wheels)]
+            files.append((HARNESS_DIR, "harness/grader_harness", _public))
+            _build(client, tag, files, {"BASE_IMAGE": base}, progress, step="runtime")
     return tag
 
 
@@ -204,46 +194,46 @@ def ensure_exercise_image(
         raise ImageBuildFailed(f"exercise {spec.slug}: no hidden tests folder at {spec.tests}")
     with build_lock(tag, progress):
         if not image_exists(client, tag):
-            with tempfile.SpooledTemporaryFile(max_size=64 << 20) as context:
-                with tarfile.open(fileobj=context, mode="w") as tar:
-                    tar.add(EXERCISE_DOCKERFILE, "Dockerfile", filter=_public)
-                    for name, folder in (
-                        ("tests", spec.tests),
-                        ("public_tests", spec.public_tests),
-                        ("data", spec.data),
-                    ):
-                        if folder is not None:
-                            tar.add(folder, f"grader/{name}", filter=_secret)
-                context.seek(0)
-                args = {"RUNTIME_IMAGE": runtime}
-                _build(client, context, tag, args, progress, step="exercise")
+            folders = {"tests": spec.tests, "public_tests": spec.public_tests, "data": spec.data}
+            files = [(EXERCISE_DOCKERFILE, "Dockerfile", _public)]
+            files += [(f, f"grader/{n}", _secret) for n, f in folders.items() if f is not None]
+            _build(client, tag, files, {"RUNTIME_IMAGE": runtime}, progress, step="exercise")
     return tag
+
+
+_Filter = Callable[[tarfile.TarInfo], tarfile.TarInfo | None]
 
 
 def _build(
     client: docker.DockerClient,
-    context: IO[bytes],
     tag: str,
+    files: Sequence[tuple[Path, str, _Filter]],
     buildargs: dict[str, str],
     progress: Progress | None,
     *,
     step: str,
 ) -> None:
-    """Build tag from a tar context with network none, streaming the log to progress."""
+    """Build tag (network none) from a context of (source, name in context, filter)."""
     tail: deque[str] = deque(maxlen=40)
-    with docker_errors(f"building {tag}"):
-        for chunk in client.api.build(
-            fileobj=context, custom_context=True, tag=tag, buildargs=buildargs, rm=True,
-            forcerm=True, pull=False, network_mode="none", decode=True,
-            labels={"grader.image": step},
-        ):  # fmt: skip
-            for line in str(chunk.get("stream", "")).splitlines():
-                if line.strip():
-                    tail.append(line)
-                    if progress:
-                        progress(step, line)
-            if "error" in chunk:
-                log = "\n".join([*tail, str(chunk["error"])])
-                raise ImageBuildFailed(f"building {tag} failed:\n{log}")
+    # In memory while small; spills to a file past 64 MB (the wheelhouse is ~15 MB).
+    with tempfile.SpooledTemporaryFile(max_size=64 << 20) as context:
+        with tarfile.open(fileobj=context, mode="w") as tar:
+            for source, name, keep in files:
+                tar.add(source, name, filter=keep)
+        context.seek(0)
+        with docker_errors(f"building {tag}"):
+            for chunk in client.api.build(
+                fileobj=context, custom_context=True, tag=tag, buildargs=buildargs, rm=True,
+                forcerm=True, pull=False, network_mode="none", decode=True,
+                labels={"grader.image": step},
+            ):  # fmt: skip
+                for line in str(chunk.get("stream", "")).splitlines():
+                    if line.strip():
+                        tail.append(line)
+                        if progress:
+                            progress(step, line)
+                if "error" in chunk:
+                    log = "\n".join([*tail, str(chunk["error"])])
+                    raise ImageBuildFailed(f"building {tag} failed:\n{log}")
     if not image_exists(client, tag):
         raise ImageBuildFailed(f"building {tag} ended without the image:\n" + "\n".join(tail))

@@ -139,6 +139,8 @@ def _start_and_feed(container: Container, payload: bytes, *, timeout: float) -> 
             log.debug("sandbox stdin closed early: %s", exc)
     finally:
         attached.close()
+        if raw is not attached:
+            raw.close()  # SocketIO.close() leaves the socket itself open
 
 
 def _wait(container: Container, *, timeout: float) -> bool:

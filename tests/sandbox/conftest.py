@@ -14,7 +14,7 @@ import pytest
 from sandbox_helpers import BASE_IMAGE, write_pack
 
 from sandbox import engine, images
-from sandbox.errors import EngineUnavailable
+from sandbox.errors import EngineUnavailable, RuntimeUnavailable
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +22,17 @@ def client() -> docker.DockerClient:
     try:
         return engine.connect()
     except EngineUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(autouse=True)
+def _skip_without_gvisor(request: pytest.FixtureRequest) -> None:
+    """gvisor-marked tests need runsc registered with the engine; skip (saying why) if not."""
+    if request.node.get_closest_marker("gvisor") is None:
+        return
+    try:
+        engine.check_runtime(request.getfixturevalue("client"), "runsc")
+    except RuntimeUnavailable as exc:
         pytest.skip(str(exc))
 
 

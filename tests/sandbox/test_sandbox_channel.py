@@ -12,7 +12,7 @@ from sandbox_helpers import make_request, report_command
 
 from grader_harness.report import Status
 from sandbox import runner
-from sandbox.errors import EngineUnavailable, HarnessFailed, ImageMissing, RuntimeUnavailable
+from sandbox.errors import HarnessFailed, ImageMissing, RuntimeUnavailable
 from sandbox.limits import Limits
 
 pytestmark = pytest.mark.docker
@@ -130,10 +130,33 @@ def test_an_unknown_runtime_is_named(client: docker.DockerClient, runtime_image:
         )  # fmt: skip
 
 
-def test_an_absent_engine_is_engine_unavailable(tmp_path: object) -> None:
-    # A client that was never pinged, so the failure happens inside the runner.
-    dead = docker.DockerClient(base_url="unix:///nonexistent/docker.sock", version="1.41")
-    with pytest.raises(EngineUnavailable, match="Docker engine"):
+def test_a_process_flood_is_contained(client: docker.DockerClient, runtime_image: str) -> None:
+    command = report_command(
+        """
+        import subprocess
+        started = []
+        try:
+            for _ in range(100):
+                started.append(subprocess.Popen(["sleep", "30"]))
+        except OSError:
+            pass
+        emit(str(len(started)))
+        """
+    )
+    report = runner.run_in_sandbox(
+        client=client, image=runtime_image, request=make_request(), limits=Limits(processes=16),
+        command=command,
+    )  # fmt: skip
+    assert report.status is Status.PASSED
+    assert 0 < int(report.message or "0") < 16
+
+
+def test_an_oversized_stdout_is_not_read_whole(
+    client: docker.DockerClient, runtime_image: str
+) -> None:
+    command = report_command('sys.stdout.write("x" * (5 << 20))')
+    with pytest.raises(HarnessFailed, match="larger than"):
         runner.run_in_sandbox(
-            client=dead, image="grader-runtime:x", request=make_request(), limits=Limits()
-        )
+            client=client, image=runtime_image, request=make_request(), limits=Limits(),
+            command=command,
+        )  # fmt: skip
