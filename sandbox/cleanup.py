@@ -66,6 +66,10 @@ def remove_orphans(client: docker.DockerClient, *, max_age_seconds: float | None
                 client.api.remove_container(entry["Id"], force=True)
             except docker.errors.NotFound:
                 continue  # removed meanwhile (its owner, or another sweep)
+            except docker.errors.APIError as exc:
+                if exc.status_code == 409:
+                    continue  # its removal is already in progress
+                raise
         log.info(
             "removed orphaned sandbox %s (owner %s)", entry["Id"][:12], labels.get(LABEL_OWNER)
         )

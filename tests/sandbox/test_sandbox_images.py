@@ -82,3 +82,15 @@ def test_exercise_files_are_root_only_in_the_context(tmp_path: Path) -> None:
     assert members["grader/tests/test_hidden.py"].mode == 0o600
     assert members["grader/tests/run.sh"].mode == 0o700
     assert all(m.uid == 0 and m.gid == 0 for m in members.values())
+
+
+def test_offline_base_without_root_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sandbox import offline_base
+    from sandbox.errors import ImageMissing
+
+    monkeypatch.setattr("sandbox.offline_base.os.geteuid", lambda: 1000)
+    with pytest.raises(ImageMissing) as caught:
+        offline_base.build_offline_base(None, offline_base.offline_base_tag(), None)  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert "root" in message and "apt-get install debootstrap" in message
+    assert "GRADER_BASE_IMAGE" in message
