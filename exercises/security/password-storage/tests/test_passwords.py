@@ -66,7 +66,8 @@ def verify(student, password: str, stored: str, what: str) -> bool:
         result = student.verify_password(password, stored)
     except grader_harness.StudentError as exc:
         raise grader_harness.Feedback(
-            f"verify_password raised {exc.type} for {what}; it must return True or False"
+            f"verify_password raised {exc.type} ({exc.message}) for {what}; "
+            "it must return True or False"
         ) from None
     assert isinstance(result, bool), (
         f"verify_password must return a bool, it returned {type(result).__name__} for {what}"
