@@ -1,0 +1,76 @@
+"""The grading harness: runs inside the sandbox image as root, the student's
+code as the `student` user, the exercise's pytest tests against it.
+
+    python -m grader_harness < request.json > report.json
+
+Writing tests (the API test authors rely on)
+============================================
+
+Tests are ordinary pytest files in the exercise's `tests/` (hidden: the
+student never sees them) and `public_tests/` (the student has them and sees
+pytest's full failure text). Test module names must be unique across both
+folders. No pytest.ini or plugin autoload: what you need goes in a
+conftest.py inside those folders.
+
+Markers:
+    @pytest.mark.points(2)            worth 2 points, all or nothing (default 1)
+    @pytest.mark.hint("Check ...")    shown to the student when the test fails
+
+A test's name in the report is the first line of its docstring (else its
+function name). A skipped test counts for nothing (0 of 0 points).
+
+What the student reads of a failing hidden test depends on the exercise's
+`hidden_messages`: "none" (only the hint), "author" (default: only
+`assert cond, "message"` messages, `raise Feedback("...")` and the harness's
+own errors below), "full" (the exception's type and text, no source). Use
+`raise Feedback("...")` or an assert message, not pytest.fail(), for text
+the student must see.
+
+Fixtures of every runner:
+    data_dir      Path   the exercise's data folder (read-only)
+    workspace     Path   the student's files (read them, never write)
+    call_timeout  float  seconds one call or request may take
+
+Runner `python` (options: {"module": "passwords"}):
+    student       the student's module in its own process, as the student.
+                  `student.hash_password("pw")` calls the function with
+                  JSON-able arguments and returns its JSON result (tuples come
+                  back as lists). It raises:
+                    StudentError     the function raised; .type ("ValueError"),
+                                     .message, .traceback (the student's frames)
+                    StudentTimeout   it ran longer than call_timeout; the
+                                     process is restarted for the next call
+                    StudentCrashed   the process died (crash, memory, output)
+                  A restart imports the module again: module state is lost.
+
+Runner `http-app` (options: {"app": "app.main:app"}):
+    base_url      str    "http://127.0.0.1:<port>" of the student's app
+    client        httpx.Client with that base_url and timeout=call_timeout;
+                  a request that times out raises StudentTimeout, an app that
+                  died raises StudentCrashed, one that dropped the connection
+                  AppNotAnswering. An app that stopped is started again
+                  before the next test (its state is lost).
+    app_log       callable returning the app's output so far (a tail)
+
+The report (report.py) lists every test with its outcome, points, hint and
+message; limits hit are its status: memory_exceeded > output_exceeded >
+timeout > error (no test could run) > failed > passed.
+"""
+
+from grader_harness.errors import (
+    AppNotAnswering,
+    Feedback,
+    StudentCrashed,
+    StudentError,
+    StudentProblem,
+    StudentTimeout,
+)
+
+__all__ = [
+    "AppNotAnswering",
+    "Feedback",
+    "StudentCrashed",
+    "StudentError",
+    "StudentProblem",
+    "StudentTimeout",
+]

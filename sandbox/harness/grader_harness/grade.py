@@ -1,0 +1,141 @@
+"""One grading: request in, Report out (or HarnessFault when we cannot grade).
+
+Check the request, write the student's files, run pytest in this process
+with our plugin and the runner's fixtures, then turn what happened into a
+Report. The student's code never runs in this process: runners start it as
+the student user (student.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from grader_harness import fixtures, http_app, python_runner
+from grader_harness.deadline import Deadline
+from grader_harness.errors import BadRequest, DeadlineReached, HarnessFault
+from grader_harness.memory import MemoryCounters
+from grader_harness.plugin import GraderPlugin
+from grader_harness.protocol import HarnessConfig, Layout
+from grader_harness.report import MAX_TESTS, Report, Status, build_report
+from grader_harness.request import parse_request
+from grader_harness.state import RunState
+from grader_harness.student import StudentProcesses, lookup_user
+from grader_harness.workspace import write_files
+
+RUNNERS: dict[str, ModuleType] = {"python": python_runner, "http-app": http_app}
+
+
+def _resolved(layout: Layout) -> tuple[Layout, Path]:
+    """Absolute paths, and the rootdir pytest names test ids from."""
+    layout = replace(layout, tests=layout.tests.resolve(),
+                     public_tests=layout.public_tests.resolve(), data=layout.data.resolve(),
+                     workspace=layout.workspace.resolve())
+    if not layout.tests.is_dir():
+        raise HarnessFault(f"the hidden tests folder {layout.tests} does not exist")
+    roots = [layout.tests] + ([layout.public_tests] if layout.public_tests.is_dir() else [])
+    rootdir = Path(os.path.commonpath([r.parent for r in roots]))
+    ws = layout.workspace
+    if ws.is_relative_to(rootdir) or rootdir.is_relative_to(ws):
+        # pytest would look for conftest.py files in the student's folder.
+        raise HarnessFault(f"the workspace {ws} and the tests' folder {rootdir} overlap")
+    return layout, rootdir
+
+
+def pytest_args(layout: Layout, rootdir: Path) -> list[str]:
+    paths = [str(layout.tests)]
+    if layout.public_tests.is_dir():
+        paths.append(str(layout.public_tests))
+    return [
+        *paths,
+        # No configuration file of anyone's (-c /dev/null), conftest.py files
+        # only at or below the rootdir, and nothing written to disk.
+        "-c", os.devnull, "--rootdir", str(rootdir), "--confcutdir", str(rootdir),
+        "-p", "no:cacheprovider", "--strict-markers", "--tb=short", "-q",
+        "-o", "console_output_style=classic",
+    ]  # fmt: skip
+
+
+def grade(raw: bytes, layout: Layout, started: float) -> Report:
+    layout, rootdir = _resolved(layout)
+    try:
+        request = parse_request(raw)
+        if request.config.runner not in RUNNERS:
+            raise BadRequest(f"runner {request.config.runner!r} is not available")
+        write_files(layout.workspace, request.files)
+    except BadRequest as exc:
+        return build_report([], message=str(exc), duration=time.monotonic() - started)
+    return run_tests(request.config, layout, rootdir, started)
+
+
+def _isolate(layout: Layout, rootdir: Path) -> None:
+    """Keep the student's folder out of this process's imports, and make the
+    failure texts name files relative to the rootdir ("public_tests/...")."""
+    ws = layout.workspace
+    sys.path[:] = [p for p in sys.path if not Path(p or ".").resolve().is_relative_to(ws)]
+    sys.dont_write_bytecode = True  # the root filesystem is read-only anyway
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the same plugins on every machine
+    os.chdir(rootdir)
+
+
+def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: float) -> Report:
+    try:
+        user = lookup_user(layout.student_user)
+    except KeyError:
+        raise HarnessFault(f"the image has no user {layout.student_user!r}") from None
+    procs = StudentProcesses(layout.workspace, user, config.output_bytes)
+    deadline = Deadline(config.wall_seconds, started)
+    state = RunState(config, layout, deadline, procs)
+    plugin = GraderPlugin(state)
+    # The cgroup is ours only in the sandbox, where we drop to the student.
+    memory_before = MemoryCounters.read() if user is not None else None
+    _isolate(layout, rootdir)
+    deadline.arm()
+    try:
+        code = pytest.main(pytest_args(layout, rootdir),
+                           plugins=[plugin, fixtures, RUNNERS[config.runner]])
+    except DeadlineReached:  # the grace alarm, outside of pytest's own net
+        code = pytest.ExitCode.INTERRUPTED
+    finally:
+        deadline.disarm()
+        output = procs.close()
+    if plugin.problems:
+        raise HarnessFault("the exercise's tests are broken:\n" + "\n".join(plugin.problems))
+    broken = (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
+    if code in broken and not deadline.expired:
+        raise HarnessFault(f"pytest ended with {code!r} (its output is above)")
+    if not plugin.items or len(plugin.items) > MAX_TESTS:
+        raise HarnessFault(f"the exercise has {len(plugin.items)} tests (1 to {MAX_TESTS} allowed)")
+    memory = procs.memory_exceeded() or (
+        memory_before is not None and MemoryCounters.read().oom_killed_since(memory_before))
+    limit = (Status.MEMORY_EXCEEDED if memory else Status.OUTPUT_EXCEEDED if procs.output_exceeded
+             else Status.TIMEOUT if deadline.expired or state.call_timed_out else None)
+    return build_report(plugin.results(), limit_hit=limit, message=_message(state, plugin, memory),
+                        output=output, duration=time.monotonic() - started)
+
+
+def _message(state: RunState, plugin: GraderPlugin, memory: bool) -> str | None:
+    """The report's overall explanation: the limits hit, then why nothing ran."""
+    config = state.config
+    parts = []
+    if memory:
+        parts.append("a process of your code was killed: it used more memory than allowed")
+    if state.procs.output_exceeded:
+        parts.append(f"your code's output passed the limit ({config.output_bytes} bytes), "
+                     "so it was stopped")
+    if state.deadline.expired:
+        not_run = plugin.not_run()
+        tail = f": {not_run} test{' was' if not_run == 1 else 's were'} not run" if not_run else ""
+        parts.append(f"the time limit ({config.wall_seconds:g} s) was reached{tail}")
+    elif state.call_timed_out and not state.startup_message:
+        limit = config.call_timeout_seconds
+        parts.append(f"a call or request to your code took longer than its limit ({limit:g} s)")
+    if state.startup_message:
+        parts.append(state.startup_message)
+    return "\n".join(parts) or None

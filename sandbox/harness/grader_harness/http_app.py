@@ -1,0 +1,152 @@
+"""The `http-app` runner: the student's ASGI app, served by uvicorn as the student.
+
+One server per run on a free loopback port, started before the first test.
+If it never answers, every test is an error and the report says why with
+the end of the app's log. If it stops during the run (a crash, the memory or
+output limit, or our kill after a request timed out), the next test starts
+it again, so one bad request costs one test; the app's state is lost then.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from grader_harness.errors import AppNotAnswering, StartupFailed, StudentCrashed, StudentTimeout
+from grader_harness.messages import clean_log
+from grader_harness.state import STATE_KEY, RunState
+from grader_harness.student import StudentProcess
+
+STARTUP_SECONDS = 10.0
+LOG_LINES = 20
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.25):
+            return True
+    except OSError:
+        return False
+
+
+class AppServer:
+    def __init__(self, state: RunState, app: str) -> None:
+        self.state = state
+        self.app = app
+        self.port = free_port()
+        self.proc: StudentProcess | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return "" if self.proc is None else self.proc.tail.text()
+
+    def start(self, again: bool = False) -> None:
+        argv = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
+                "--port", str(self.port), "--no-access-log", "--app-dir", str(self.state.workspace)]
+        self.proc = proc = self.state.procs.start("app", argv)
+        give_up = time.monotonic() + min(STARTUP_SECONDS, self.state.deadline.remaining())
+        while not _answers(self.port):
+            if proc.poll() is not None:
+                self._failed(f"it {proc.exit_text()}", again)
+            if time.monotonic() > give_up:
+                self.stop()
+                self._failed(f"it did not answer on its port within {STARTUP_SECONDS:g} s", again)
+            time.sleep(0.05)
+
+    def _failed(self, reason: str, again: bool) -> None:
+        __tracebackhide__ = True
+        assert self.proc is not None
+        self.proc.wait(1.0)
+        self.proc.reader.join(1.0)  # the last lines of the log explain the failure
+        log = clean_log(self.proc.tail.text(), self.state.workspace, LOG_LINES)
+        head = "the app did not start again after it stopped" if again else "the app did not start"
+        raise StartupFailed(f"{head}: {reason}" + (f"\n{log}" if log else ""), head)
+
+    def ensure_running(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.start(again=True)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.killed_by_us = True
+            self.proc.popen.kill()
+            self.proc.wait(2.0)
+
+    def failure(self, request: httpx.Request) -> StudentCrashed | AppNotAnswering:
+        what = f"answering {request.method} {request.url.path}"
+        if self.proc is not None and self.proc.wait(0.5) is not None:
+            return StudentCrashed(self.state.ended_text(self.proc, what, who="the app"))
+        return AppNotAnswering(f"the app closed the connection without {what}")
+
+
+class StudentClient(httpx.Client):
+    """httpx.Client for the student's app: its failures become student-facing errors."""
+
+    def __init__(self, server: AppServer, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._grader_server = server
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        __tracebackhide__ = True
+        try:
+            return super().send(request, **kwargs)
+        except httpx.TimeoutException:
+            self._grader_server.state.timed_out()  # also stops the app: the next test restarts it
+            limit = self._grader_server.state.call_timeout
+            raise StudentTimeout(
+                f"the app did not answer {request.method} {request.url.path} within {limit:g} s"
+            ) from None
+        except httpx.TransportError:
+            raise self._grader_server.failure(request) from None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _grader_app(request: pytest.FixtureRequest) -> Iterator[AppServer]:
+    state = request.config.stash[STATE_KEY]
+    server = AppServer(state, str(state.config.options["app"]))
+    try:
+        server.start()
+    except StartupFailed as exc:
+        # pytest raises this same error again for every test: the report's
+        # message has it in full, each test its summary.
+        state.startup_message = str(exc)
+        exc.shared = True
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _grader_app_running(_grader_app: AppServer) -> None:
+    _grader_app.ensure_running()
+
+
+@pytest.fixture(scope="session")
+def base_url(_grader_app: AppServer) -> str:
+    return _grader_app.base_url
+
+
+@pytest.fixture
+def client(_grader_app: AppServer, call_timeout: float) -> Iterator[httpx.Client]:
+    with StudentClient(_grader_app, base_url=_grader_app.base_url, timeout=call_timeout) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def app_log(_grader_app: AppServer) -> Callable[[], str]:
+    return _grader_app.log

@@ -1,0 +1,115 @@
+"""The pytest plugin: markers, per-phase records, the deadline's hold on pytest.
+
+Registered by the harness for each run (never found by autoload); it keeps
+what each test did and turns it into TestResults at the end. Markers:
+
+    @pytest.mark.points(2)          # worth 2 points, all or nothing (default 1)
+    @pytest.mark.hint("Check ...")  # shown to the student when the test fails
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from grader_harness.errors import DeadlineReached
+from grader_harness.messages import failure_message
+from grader_harness.report import TestResult
+from grader_harness.results import ItemInfo, Phase, build_result, item_info
+from grader_harness.state import STATE_KEY, RunState
+
+MARKERS = (
+    "points(n): the test is worth n points, all or nothing (default 1)",
+    "hint(text): shown to the student when the test fails",
+)
+
+
+class GraderPlugin:
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+        self.items: list[ItemInfo] = []
+        self.phases: dict[str, dict[str, Phase]] = {}
+        # Faults of the exercise that pytest found: the run cannot be graded.
+        self.problems: list[str] = []
+        self._session: pytest.Session | None = None
+        state.deadline.on_expire(self._stop_session)
+
+    def _stop_session(self) -> None:
+        if self._session is not None:
+            # pytest checks this after each test and then stops the loop.
+            self._session.shouldstop = "the time limit was reached"
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        for line in MARKERS:
+            config.addinivalue_line("markers", line)
+        config.stash[STATE_KEY] = self.state
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._session = session
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            where = report.nodeid or "the tests"
+            self.problems.append(f"collecting {where}:\n{report.longreprtext}")
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            try:
+                self.items.append(item_info(item, self.state.layout))
+            except ValueError as exc:
+                self.problems.append(f"{item.nodeid}: {exc}")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:
+        # Past the deadline nothing more starts; the test is reported "not run".
+        return True if self.state.deadline.expired else None
+
+    # The deadline raises inside a test phase only: elsewhere pytest's own code
+    # runs, and an exception there would end the session without its reports.
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        return (yield from self._phase())
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        return (yield from self._phase())
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        return (yield from self._phase())
+
+    def _phase(self) -> Generator[None, None, None]:
+        self.state.deadline.in_phase = True
+        try:
+            return (yield)
+        finally:
+            self.state.deadline.in_phase = False
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        excinfo = call.excinfo
+        timed_out = excinfo is not None and isinstance(excinfo.value, DeadlineReached)
+        message = None
+        if report.failed and excinfo is not None and not timed_out:
+            public = Path(item.path).is_relative_to(self.state.layout.public_tests)
+            policy = self.state.config.hidden_messages
+            message = failure_message(excinfo, public, policy, self.state.layout)
+        phase = Phase(report.outcome, report.duration, message, timed_out)
+        self.phases.setdefault(item.nodeid, {})[call.when] = phase
+        return report
+
+    def results(self) -> list[TestResult]:
+        wall = self.state.config.wall_seconds
+        expired = self.state.deadline.expired
+        return [
+            build_result(info, self.phases.get(info.nodeid, {}), wall=wall, expired=expired)
+            for info in self.items
+        ]
+
+    def not_run(self) -> int:
+        return sum(1 for info in self.items if info.nodeid not in self.phases)

@@ -1,0 +1,51 @@
+"""Reading the grading request: anything wrong is a BadRequest, answered with
+an error report (the host validated it already; this is the second check)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from grader_harness.errors import BadRequest
+from grader_harness.protocol import HIDDEN_MESSAGE_POLICIES, GradingRequest, HarnessConfig
+
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _positive(config: HarnessConfig, name: str) -> None:
+    value = getattr(config, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadRequest(f"config.{name} must be a number")
+    if not math.isfinite(value) or value <= 0:
+        raise BadRequest(f"config.{name} must be above 0")
+
+
+def check_config(config: HarnessConfig) -> None:
+    if not isinstance(config.options, dict):
+        raise BadRequest("config.options must be an object")
+    if config.hidden_messages not in HIDDEN_MESSAGE_POLICIES:
+        allowed = ", ".join(HIDDEN_MESSAGE_POLICIES)
+        raise BadRequest(f"config.hidden_messages must be one of {allowed}")
+    for name in ("wall_seconds", "output_bytes", "call_timeout_seconds"):
+        _positive(config, name)
+    if config.runner == "python":
+        module = config.options.get("module")
+        if not isinstance(module, str) or not _MODULE.fullmatch(module):
+            raise BadRequest("the python runner needs options.module, a dotted module name")
+    if config.runner == "http-app":
+        app = config.options.get("app")
+        module, _, attr = app.partition(":") if isinstance(app, str) else ("", "", "")
+        if not _MODULE.fullmatch(module) or not _MODULE.fullmatch(attr):
+            raise BadRequest("the http-app runner needs options.app, as 'package.module:attribute'")
+
+
+def parse_request(raw: bytes) -> GradingRequest:
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise BadRequest(f"the grading request is over {MAX_REQUEST_BYTES} bytes")
+    try:
+        request = GradingRequest.from_json(raw)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BadRequest(f"the grading request is not valid: {exc}") from None
+    check_config(request.config)
+    return request

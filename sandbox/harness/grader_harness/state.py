@@ -1,0 +1,54 @@
+"""What one run knows, shared by the plugin, the fixtures and the runners.
+
+Kept on the pytest config's stash under STATE_KEY, so runner modules reach it
+from any fixture with `request.config.stash[STATE_KEY]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from grader_harness.deadline import Deadline
+from grader_harness.protocol import HarnessConfig, Layout
+from grader_harness.student import StudentProcess, StudentProcesses
+
+
+@dataclass
+class RunState:
+    config: HarnessConfig
+    layout: Layout
+    deadline: Deadline
+    procs: StudentProcesses
+    # A call or request ran past call_timeout_seconds (the run's status: timeout).
+    call_timed_out: bool = False
+    # Why no test could run (the app did not start, the module did not import).
+    startup_message: str | None = None
+
+    @property
+    def workspace(self) -> Path:
+        return self.layout.workspace
+
+    @property
+    def call_timeout(self) -> float:
+        return float(self.config.call_timeout_seconds)
+
+    def timed_out(self) -> None:
+        """A call ran too long: stop every student process, as the next call
+        must not find the CPU still taken by the last one."""
+        self.call_timed_out = True
+        self.procs.kill_all()
+
+    def ended_text(self, proc: StudentProcess, what: str, who: str = "your code") -> str:
+        """Why the student's process `proc` ended while `what` ran."""
+        if proc.killed_for_memory():
+            return f"{who} was killed while {what}: it used more memory than allowed"
+        if self.procs.output_exceeded:
+            limit = self.config.output_bytes
+            return f"{who} was stopped while {what}: its output passed the limit ({limit} bytes)"
+        return f"{who} {proc.exit_text()} while {what}"
+
+
+STATE_KEY = pytest.StashKey[RunState]()
