@@ -1,0 +1,1 @@
+"""The Celery workers: grade submissions, deliver webhooks, sweep the stuck."""

@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -16,13 +17,14 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from svc_helpers import Account, FakeQueue, RedisServer, make_pack
+from svc_helpers import Account, FakeQueue, RedisServer, WorkerProcess, make_pack, service_env
 
 from grader.api import create_app
 from grader.api.services import Services
 from grader.db import Database, Role
 from grader.services import accounts
 from grader.services.catalog import Catalog
+from grader.services.queue import CeleryQueue, producer_app
 from grader.services.ratelimit import RateLimiter
 from grader.settings import Settings
 
@@ -126,3 +128,32 @@ def venv_env() -> dict[str, str]:
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     return env
 
+
+
+@pytest.fixture
+def start_worker(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    started: list[WorkerProcess] = []
+
+    def start(name: str = "w1", *, env: dict[str, str] | None = None, **options: Any
+              ) -> WorkerProcess:
+        log = tmp_path / f"worker-{name}-{len(started)}.log"
+        proc = WorkerProcess(name, env or service_env(settings), log, **options)
+        started.append(proc)
+        return proc.start()
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def live_services(services: Services, settings: Settings) -> Services:
+    """The API's services with the real Celery queue on our Redis."""
+    services.queue = CeleryQueue(producer_app(settings.redis_url or ""))
+    return services
+
+
+@pytest.fixture
+def live_client(live_services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services=live_services)) as test_client:
+        yield test_client

@@ -3,8 +3,10 @@ and a fake grading function (for in-process tests of the domain logic only)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 
 import redis
 
+from grader.settings import Settings
 from grader_harness.report import Outcome, Report, TestResult, Visibility, build_report
 from sandbox.errors import EngineUnavailable
 
@@ -137,3 +140,84 @@ class Account:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+class WorkerProcess:
+    """A real Celery worker in its own process group (so a test can kill -9
+    all of it, pool children included, and only it)."""
+
+    def __init__(self, name: str, env: dict[str, str], log: Path, *, fake: bool = True,
+                 beat: bool = False, concurrency: int = 1) -> None:
+        import sys
+
+        script = Path(__file__).resolve().parent / "fake_worker.py"
+        entry = [str(script)] if fake else ["-m", "celery", "-A", "worker.app"]
+        self.argv = [sys.executable, *entry, "worker", "-n", f"{name}@%h", "-c",
+                     str(concurrency), "-Q", "grading", "--loglevel=INFO",
+                     "--without-gossip", "--without-mingle", "--without-heartbeat",
+                     *(["-B", "-s", str(log.with_suffix(".beat"))] if beat else [])]
+        self.env = env
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30) -> WorkerProcess:
+        handle = self.log.open("ab")
+        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=handle, stderr=handle,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while " ready." not in self.log.read_text(errors="replace"):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        return self
+
+    def kill9(self) -> None:
+        import os
+        import signal
+
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)  # its own group: main process and pool
+        self.proc.wait(timeout=10)
+        self.proc = None
+
+    def stop(self) -> None:
+        import os
+        import signal
+
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        self.proc = None
+
+
+def wait_for(predicate: Any, timeout: float = 30, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+def service_env(settings: Settings, **extra: object) -> dict[str, str]:
+    """GRADER_* variables that give a child process the same service settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    values: dict[str, object] = {
+        "exercises_dir": settings.exercises_dir, "data_dir": settings.data_dir,
+        "database_url": settings.database_url, "redis_url": settings.redis_url,
+        "grade_retry_backoff_seconds": 0.2, "grade_max_retries": 2,
+        "webhook_backoff_seconds": 0.2, "sweep_interval_seconds": 1,
+        **extra,
+    }
+    env.update({f"GRADER_{k.upper()}": str(v) for k, v in values.items()})
+    return env

@@ -1,0 +1,108 @@
+"""The tasks. Thin on purpose: the logic lives in grader.services, where it is
+tested without Celery; these only map its results onto Celery's retries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from celery.signals import worker_init, worker_ready  # type: ignore[import-untyped]
+
+from grader.services import grading, sweep, webhooks
+from grader.services.queue import GRADE_TASK, QUEUE_NAME, SWEEP_TASK, WEBHOOK_TASK, CeleryQueue
+from sandbox.errors import SandboxError
+from worker import runtime
+from worker.app import app
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def task(**options: Any) -> Callable[[F], F]:
+    """app.task with a type (Celery ships none)."""
+    return cast(Callable[[F], F], app.task(**options))
+
+
+def _settings() -> Any:
+    return app.conf.grader_settings
+
+
+@task(bind=True, name=GRADE_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def grade(self: Any, submission_id: str) -> str:
+    settings = _settings()
+    rt = runtime.runtime(settings)
+    retries = int(self.request.retries or 0)
+    result, reason = grading.grade_submission(
+        db=rt.db, catalog=rt.catalog, submission_id=submission_id,
+        claim_id=str(self.request.id), grade=runtime.grade_function, settings=settings,
+        worker=str(self.request.hostname), last_try=retries >= settings.grade_max_retries,
+        lease_seconds=settings.running_deadline_seconds,
+        # Any unexpected exception is ours, not the student's: retry it too.
+        infra_errors=(SandboxError, Exception),
+    )
+    if result is grading.Result.RETRY:
+        delay = settings.grade_retry_backoff_seconds * (2**retries)
+        log.warning("submission %s: retry %d in %.1f s (%s)", submission_id, retries + 1,
+                    delay, reason)
+        raise self.retry(countdown=delay, max_retries=settings.grade_max_retries)
+    if result in (grading.Result.GRADED, grading.Result.NOT_GRADABLE):
+        CeleryQueue(app).enqueue_webhook(submission_id)
+    return result.value
+
+
+@task(bind=True, name=WEBHOOK_TASK, acks_late=True, max_retries=None)
+def webhook(self: Any, submission_id: str) -> str:
+    settings = _settings()
+    rt = runtime.runtime(settings)
+    outcome = webhooks.deliver(db=rt.db, submission_id=submission_id, secret=rt.secret,
+                               timeout=settings.webhook_timeout_seconds)
+    if outcome.skipped or outcome.delivered:
+        return "skipped" if outcome.skipped else "delivered"
+    retries = int(self.request.retries or 0)
+    if retries >= settings.webhook_max_retries:
+        log.warning("webhook for %s given up after %d attempts: %s", submission_id,
+                    outcome.attempt, outcome.error)
+        return "failed"
+    raise self.retry(countdown=settings.webhook_backoff_seconds * (2**retries),
+                     max_retries=settings.webhook_max_retries)
+
+
+@task(name=SWEEP_TASK, acks_late=True)
+def sweep_task() -> dict[str, int]:
+    settings = _settings()
+    rt = runtime.runtime(settings)
+    result = sweep.sweep(db=rt.db, queue=CeleryQueue(app),
+                         queued_deadline=settings.queued_deadline_seconds)
+    removed = _remove_orphans(settings)
+    return {"requeued_running": len(result.requeued_running), "enqueued": len(result.enqueued),
+            "failed": len(result.failed), "orphans_removed": removed}
+
+
+def _remove_orphans(settings: Any) -> int:
+    try:
+        from sandbox import cleanup, engine
+
+        # Past this age no grading can still be running, whoever started it.
+        max_age = settings.max_wall_seconds + settings.running_deadline_seconds
+        return cleanup.remove_orphans(engine.connect(settings.docker_url), max_age_seconds=max_age)
+    except SandboxError as exc:
+        log.warning("orphan sweep skipped: %s", exc)
+        return 0
+
+
+def _on_init(sender: Any = None, **_kwargs: Any) -> None:
+    """Migrate before the pool starts (the service migrates on start); the
+    engine is dropped so forked pool processes open their own."""
+    rt = runtime.runtime(_settings())
+    rt.db.migrate()
+    rt.db.dispose()
+
+
+def _on_ready(sender: Any = None, **_kwargs: Any) -> None:
+    """Sweep once at start-up: pick up whatever a previous run left behind."""
+    app.send_task(SWEEP_TASK, queue=QUEUE_NAME)
+
+
+worker_init.connect(_on_init, weak=False)
+worker_ready.connect(_on_ready, weak=False)
