@@ -114,10 +114,20 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
         raise HarnessFault(f"the exercise has {len(plugin.items)} tests (1 to {MAX_TESTS} allowed)")
     memory = procs.memory_exceeded() or (
         memory_before is not None and MemoryCounters.read().oom_killed_since(memory_before))
-    limit = (Status.MEMORY_EXCEEDED if memory else Status.OUTPUT_EXCEEDED if procs.output_exceeded
-             else Status.TIMEOUT if deadline.expired or state.call_timed_out else None)
+    timed_out = deadline.expired or state.call_timed_out
+    limit = limit_status(memory=memory, output=procs.output_exceeded, timed_out=timed_out)
     return build_report(plugin.results(), limit_hit=limit, message=_message(state, plugin, memory),
                         output=output, duration=time.monotonic() - started)
+
+
+def limit_status(*, memory: bool, output: bool, timed_out: bool) -> Status | None:
+    """The limit that decides the run's status, worst first. Below these,
+    report.overall_status decides: error (no test could run) > failed > passed."""
+    if memory:
+        return Status.MEMORY_EXCEEDED
+    if output:
+        return Status.OUTPUT_EXCEEDED
+    return Status.TIMEOUT if timed_out else None
 
 
 def _message(state: RunState, plugin: GraderPlugin, memory: bool) -> str | None:

@@ -1,0 +1,3 @@
+"""The golden cases' own tests are run by the harness, never collected here."""
+
+collect_ignore_glob = ["golden/*"]

@@ -1,0 +1,9 @@
+import time
+
+
+def fast():
+    return "done"
+
+
+def sleepy():
+    time.sleep(60)

@@ -1,0 +1,2 @@
+def connect():
+    raise ConnectionError("cannot reach db:5432")

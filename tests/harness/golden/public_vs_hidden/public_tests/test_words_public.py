@@ -1,0 +1,2 @@
+def test_shout_public(student):
+    assert student.shout("hi") == "HI!", "shout() must end with an exclamation mark"

@@ -1,0 +1,2 @@
+def load():
+    raise RuntimeError("settings.ini is missing")

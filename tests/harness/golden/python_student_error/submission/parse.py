@@ -1,0 +1,6 @@
+def parse_int(text):
+    return int(text)
+
+
+def first(items):
+    return items[0]

@@ -1,0 +1,56 @@
+"""Each golden case through the real harness, as a subprocess on the host.
+
+UPDATE_GOLDEN=1 rewrites expected.json from what the harness answers (then
+read the diff: that is the review).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from golden_cases import (
+    case_dirs,
+    load_case,
+    normalise,
+    output_lines,
+    request_json,
+    write_expected,
+)
+from harness_helpers import harness_argv, run_harness
+
+from grader_harness.report import parse_report
+
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def run_case(case: Path, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
+    config, files, _ = load_case(case)
+    argv = harness_argv(case / "tests", tmp_path / "submission")
+    stdin = request_json(config, files).encode()
+    return run_harness(argv, stdin, cwd=tmp_path, timeout=config.wall_seconds + 20)
+
+
+@pytest.mark.parametrize("case", case_dirs(), ids=lambda path: path.name)
+def test_golden_case(case: Path, tmp_path: Path) -> None:
+    config, _, expected = load_case(case)
+    started = time.monotonic()
+    proc = run_case(case, tmp_path)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    parse_report(proc.stdout)  # exactly one valid report document, nothing else
+    report = json.loads(proc.stdout)
+    # The harness keeps its own deadline (wall - 1 s) and stops in time.
+    assert elapsed < config.wall_seconds + 2, f"took {elapsed:.1f} s"
+    for line in output_lines(case):
+        assert line in report["output"], f"{line!r} not in output:\n{report['output']}"
+    if UPDATE or expected is None:
+        write_expected(case, report)
+        if not UPDATE:
+            pytest.fail(f"{case.name}: no expected.json yet; wrote one, review it")
+        return
+    assert normalise(report) == expected
