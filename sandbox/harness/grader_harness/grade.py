@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from grader_harness import fixtures, http_app, python_runner
+from grader_harness import http_app, plugin, python_runner
 from grader_harness.deadline import Deadline
 from grader_harness.errors import BadRequest, DeadlineReached, HarnessFault
 from grader_harness.memory import MemoryCounters
@@ -57,8 +57,10 @@ def pytest_args(layout: Layout, rootdir: Path) -> list[str]:
         # No configuration file of anyone's (-c /dev/null), conftest.py files
         # only at or below the rootdir, and nothing written to disk.
         "-c", os.devnull, "--rootdir", str(rootdir), "--confcutdir", str(rootdir),
-        "-p", "no:cacheprovider", "--strict-markers", "--tb=short", "-q",
-        "-o", "console_output_style=classic",
+        "-p", "no:cacheprovider", "--strict-markers", "-q",
+        # pytest's own failure texts would quote hidden tests on stderr, which
+        # ends up in the host's logs: the report carries what students may read.
+        "--tb=no", "-rN", "-o", "console_output_style=classic",
     ]  # fmt: skip
 
 
@@ -92,31 +94,31 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
     procs = StudentProcesses(layout.workspace, user, config.output_bytes)
     deadline = Deadline(config.wall_seconds, started)
     state = RunState(config, layout, deadline, procs)
-    plugin = GraderPlugin(state)
+    grader = GraderPlugin(state)
     # The cgroup is ours only in the sandbox, where we drop to the student.
     memory_before = MemoryCounters.read() if user is not None else None
     _isolate(layout, rootdir)
     deadline.arm()
     try:
         code = pytest.main(pytest_args(layout, rootdir),
-                           plugins=[plugin, fixtures, RUNNERS[config.runner]])
+                           plugins=[grader, plugin, RUNNERS[config.runner]])
     except DeadlineReached:  # the grace alarm, outside of pytest's own net
         code = pytest.ExitCode.INTERRUPTED
     finally:
         deadline.disarm()
         output = procs.close()
-    if plugin.problems:
-        raise HarnessFault("the exercise's tests are broken:\n" + "\n".join(plugin.problems))
+    if grader.problems:
+        raise HarnessFault("the exercise's tests are broken:\n" + "\n".join(grader.problems))
     broken = (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
     if code in broken and not deadline.expired:
         raise HarnessFault(f"pytest ended with {code!r} (its output is above)")
-    if not plugin.items or len(plugin.items) > MAX_TESTS:
-        raise HarnessFault(f"the exercise has {len(plugin.items)} tests (1 to {MAX_TESTS} allowed)")
+    if not grader.items or len(grader.items) > MAX_TESTS:
+        raise HarnessFault(f"the exercise has {len(grader.items)} tests (1 to {MAX_TESTS} allowed)")
     memory = procs.memory_exceeded() or (
         memory_before is not None and MemoryCounters.read().oom_killed_since(memory_before))
     timed_out = deadline.expired or state.call_timed_out
     limit = limit_status(memory=memory, output=procs.output_exceeded, timed_out=timed_out)
-    return build_report(plugin.results(), limit_hit=limit, message=_message(state, plugin, memory),
+    return build_report(grader.results(), limit_hit=limit, message=_message(state, grader, memory),
                         output=output, duration=time.monotonic() - started)
 
 
@@ -130,7 +132,7 @@ def limit_status(*, memory: bool, output: bool, timed_out: bool) -> Status | Non
     return Status.TIMEOUT if timed_out else None
 
 
-def _message(state: RunState, plugin: GraderPlugin, memory: bool) -> str | None:
+def _message(state: RunState, grader: GraderPlugin, memory: bool) -> str | None:
     """The report's overall explanation: the limits hit, then why nothing ran."""
     config = state.config
     parts = []
@@ -140,7 +142,7 @@ def _message(state: RunState, plugin: GraderPlugin, memory: bool) -> str | None:
         parts.append(f"your code's output passed the limit ({config.output_bytes} bytes), "
                      "so it was stopped")
     if state.deadline.expired:
-        not_run = plugin.not_run()
+        not_run = grader.not_run()
         tail = f": {not_run} test{' was' if not_run == 1 else 's were'} not run" if not_run else ""
         parts.append(f"the time limit ({config.wall_seconds:g} s) was reached{tail}")
     elif state.call_timed_out and not state.startup_message:

@@ -1,6 +1,8 @@
-"""The pytest plugin: markers, per-phase records, the deadline's hold on pytest.
+"""The pytest plugin: markers, per-phase records, the deadline's hold on pytest,
+and the fixtures every runner offers.
 
-Registered by the harness for each run (never found by autoload); it keeps
+Registered by the harness for each run (never found by autoload): the
+GraderPlugin object for the hooks, this module for the fixtures. It keeps
 what each test did and turns it into TestResults at the end. Markers:
 
     @pytest.mark.points(2)          # worth 2 points, all or nothing (default 1)
@@ -113,3 +115,21 @@ class GraderPlugin:
 
     def not_run(self) -> int:
         return sum(1 for info in self.items if info.nodeid not in self.phases)
+
+
+@pytest.fixture(scope="session")
+def data_dir(request: pytest.FixtureRequest) -> Path:
+    """The exercise's data folder (/grader/data in the sandbox)."""
+    return request.config.stash[STATE_KEY].layout.data
+
+
+@pytest.fixture(scope="session")
+def workspace(request: pytest.FixtureRequest) -> Path:
+    """The student's files. Read them; never write: they are the submission."""
+    return request.config.stash[STATE_KEY].workspace
+
+
+@pytest.fixture(scope="session")
+def call_timeout(request: pytest.FixtureRequest) -> float:
+    """Seconds one call or request to the student's code may take."""
+    return request.config.stash[STATE_KEY].call_timeout
