@@ -79,8 +79,13 @@ def grade(raw: bytes, layout: Layout, started: float) -> Report:
 def _isolate(layout: Layout, rootdir: Path) -> None:
     """Keep the student's folder out of this process's imports, and make the
     failure texts name files relative to the rootdir ("public_tests/...")."""
+    def near_workspace(entry: str) -> bool:
+        path = Path(entry or ".").resolve()
+        # Inside it, or above it (the image's cwd /workspace holds submission/).
+        return path.is_relative_to(ws) or (ws.is_relative_to(path) and path != Path("/"))
+
     ws = layout.workspace
-    sys.path[:] = [p for p in sys.path if not Path(p or ".").resolve().is_relative_to(ws)]
+    sys.path[:] = [entry for entry in sys.path if not near_workspace(entry)]
     sys.dont_write_bytecode = True  # the root filesystem is read-only anyway
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the same plugins on every machine
     os.chdir(rootdir)

@@ -59,7 +59,8 @@ class AppServer:
         argv = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
                 "--port", str(self.port), "--no-access-log", "--app-dir", str(self.state.workspace)]
         self.proc = proc = self.state.procs.start("app", argv)
-        give_up = time.monotonic() + min(STARTUP_SECONDS, self.state.deadline.remaining())
+        # Past the run's deadline the alarm stops us (a timeout), not this loop.
+        give_up = time.monotonic() + min(STARTUP_SECONDS, self.state.deadline.remaining() + 1)
         while not _answers(self.port):
             if proc.poll() is not None:
                 self._failed(f"it {proc.exit_text()}", again)

@@ -68,7 +68,8 @@ class ProxyClient:
         self._to_proxy, self._from_proxy = request_w, reply_r
         what = f"importing your module {self.module!r}"
         summary = f"could not import your module {self.module!r}"
-        timeout = min(STARTUP_SECONDS, self.state.deadline.remaining())
+        # Past the run's deadline the alarm stops us (a timeout), not this wait.
+        timeout = min(STARTUP_SECONDS, self.state.deadline.remaining() + 1)
         try:
             reply = self._exchange(None, timeout, what)
         except (StudentTimeout, StudentCrashed) as exc:
