@@ -153,3 +153,29 @@ def test_the_workspace_fixture_sees_root_owned_read_only_files(tmp_path: Path) -
     files = {**SOLUTION, "pkg/m.py": "x = 1\n"}
     report = report_of(tmp_path, tests, request(files, hidden_messages="full"))
     assert report["status"] == "passed", report["tests"][0]["message"]
+
+
+def test_a_crash_is_seen_even_when_a_forked_child_holds_the_pipes(tmp_path: Path) -> None:
+    crasher = (
+        "import os, time\n"
+        "def f():\n"
+        "    return 1\n"
+        "def crash():\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(30)  # keeps the proxy's pipes open\n"
+        "    os._exit(4)\n"
+    )
+    tests = {"test_crash.py": (
+        "def test_1_crash(student):\n"
+        "    student.crash()\n"
+        "def test_2_after(student):\n"
+        "    assert student.f() == 1\n"
+    )}
+    stdin = request({"solution.py": crasher}, call_timeout_seconds=20)
+    report = report_of(tmp_path, tests, stdin)
+    crash, after = report["tests"]
+    assert crash["outcome"] == "failed"
+    assert crash["message"] == "your code exited with code 4 while running crash()"
+    assert crash["duration"] < 5  # not the 20 s call timeout
+    assert after["outcome"] == "passed"
+    assert report["status"] == "failed"

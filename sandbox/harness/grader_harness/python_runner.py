@@ -115,15 +115,22 @@ class ProxyClient:
 
     def _wait(self, fd: int, writing: bool, step: _Step) -> None:
         __tracebackhide__ = True
-        remaining = max(step.end - time.monotonic(), 0.0)
         waiting = ([], [fd]) if writing else ([fd], [])
-        readable, writable, _ = select.select(*waiting, [], remaining)
-        if not readable and not writable:
-            self.state.timed_out()
-            self.stop()
-            raise StudentTimeout(
-                f"your code did not finish within {step.limit:g} s while {step.what}"
-            )
+        while True:
+            remaining = step.end - time.monotonic()
+            if remaining <= 0:
+                self.state.timed_out()
+                self.stop()
+                raise StudentTimeout(
+                    f"your code did not finish within {step.limit:g} s while {step.what}"
+                )
+            # In slices: a child the student forked may hold the pipe open after
+            # the proxy died, so end of file alone would not tell us in time.
+            readable, writable, _ = select.select(*waiting, [], min(remaining, 0.25))
+            if readable or writable:
+                return
+            if self.proc is not None and self.proc.poll() is not None:
+                self._ended(step.what)
 
     def _write(self, data: bytes, step: _Step) -> None:
         __tracebackhide__ = True
@@ -131,7 +138,8 @@ class ProxyClient:
         while view:
             self._wait(self._to_proxy, True, step)
             try:
-                view = view[os.write(self._to_proxy, view[:65536]) :]
+                # PIPE_BUF at most: that much never blocks once select said writable.
+                view = view[os.write(self._to_proxy, view[: select.PIPE_BUF]) :]
             except BrokenPipeError:
                 self._ended(step.what)
 
