@@ -17,7 +17,9 @@ Markers:
     @pytest.mark.hint("Check ...")    shown to the student when the test fails
 
 A test's name in the report is the first line of its docstring (else its
-function name). A skipped test counts for nothing (0 of 0 points).
+function name); students see it, and the test's id (tests/test_x.py::test_y).
+Points are all or nothing; the hint shows only when the test failed (not
+when it could not run). A skipped test counts for nothing (0 of 0 points).
 
 What the student reads of a failing hidden test depends on the exercise's
 `hidden_messages`: "none" (only the hint), "author" (default: only
@@ -51,6 +53,12 @@ Runner `http-app` (options: {"app": "app.main:app"}):
                   AppNotAnswering. An app that stopped is started again
                   before the next test (its state is lost).
     app_log       callable returning the app's output so far (a tail)
+
+Limits. The whole run ends by wall_seconds - 1 s: the test running then
+fails with a timeout message, tests not yet run are errors ("not run") that
+still count in max_score. Output of the student's processes counts against
+output_bytes; past it they are stopped. A student process killed by SIGKILL
+the harness did not send is taken as the memory limit.
 
 The report (report.py) lists every test with its outcome, points, hint and
 message; limits hit are its status: memory_exceeded > output_exceeded >
