@@ -36,7 +36,7 @@ def grade(self: Any, submission_id: str) -> str:
     result, reason = grading.grade_submission(
         db=rt.db, catalog=rt.catalog, submission_id=submission_id,
         claim_id=str(self.request.id), grade=runtime.grade_function, settings=settings,
-        worker=str(self.request.hostname), last_try=retries >= settings.grade_max_retries,
+        worker=str(self.request.hostname), max_retries=settings.grade_max_retries,
         lease_seconds=settings.running_deadline_seconds,
         # Any unexpected exception is ours, not the student's: retry it too.
         infra_errors=(SandboxError, Exception),
@@ -45,7 +45,8 @@ def grade(self: Any, submission_id: str) -> str:
         delay = settings.grade_retry_backoff_seconds * (2**retries)
         log.warning("submission %s: retry %d in %.1f s (%s)", submission_id, retries + 1,
                     delay, reason)
-        raise self.retry(countdown=delay, max_retries=settings.grade_max_retries)
+        # The database counts the budget (services.grading); Celery need not.
+        raise self.retry(countdown=delay, max_retries=None)
     if result in (grading.Result.GRADED, grading.Result.NOT_GRADABLE):
         CeleryQueue(app).enqueue_webhook(submission_id)
     return result.value

@@ -119,7 +119,10 @@ class Submission(Base):
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     tries: Mapped[int] = mapped_column(default=0)  # worker runs, infrastructure retries included
-    infra_failures: Mapped[int] = mapped_column(default=0)
+    infra_failures: Mapped[int] = mapped_column(default=0)  # all time (metrics)
+    # Infrastructure faults in the current run; decides the last retry, and a
+    # regrade starts it again at zero.
+    run_failures: Mapped[int] = mapped_column(default=0)
     # The student's attempt number at this exercise; only graded runs count.
     attempt_number: Mapped[int | None]
     reason: Mapped[str | None] = mapped_column(Text)  # why not_gradable

@@ -46,6 +46,7 @@ class Claimed:
     slug: str
     files: dict[str, str]
     started_at: Any
+    run_failures: int  # infrastructure faults so far in this run
 
 
 def claim(
@@ -71,7 +72,8 @@ def claim(
         if getattr(taken, "rowcount", 0) != 1:
             return None
         sub = session.get_one(Submission, submission_id)
-        return Claimed(id=sub.id, slug=sub.exercise_slug, files=dict(sub.files), started_at=now)
+        return Claimed(id=sub.id, slug=sub.exercise_slug, files=dict(sub.files), started_at=now,
+                       run_failures=sub.run_failures)
 
 
 def _owned(session: Session, submission_id: str, claim_id: str) -> Submission | None:
@@ -126,6 +128,7 @@ def record_not_gradable(
         if sub is None:
             return False
         sub.infra_failures += int(infra)
+        sub.run_failures += int(infra)
         grading = Grading(
             submission_id=sub.id, exercise_id=sub.exercise_id, status=Status.NOT_GRADABLE.value,
             message=reason, worker=worker, started_at=claimed.started_at, finished_at=utcnow(),
@@ -157,6 +160,7 @@ def release_for_retry(*, db: Database, claimed: Claimed, claim_id: str, error: s
         sub.claim = None
         sub.lease_until = None
         sub.infra_failures += 1
+        sub.run_failures += 1
         sub.reason = error
         sub.enqueued_at = utcnow()  # the retry is scheduled: keep the sweep away
         return True
@@ -164,11 +168,12 @@ def release_for_retry(*, db: Database, claimed: Claimed, claim_id: str, error: s
 
 def grade_submission(
     *, db: Database, catalog: Catalog, submission_id: str, claim_id: str, grade: GradeFn,
-    settings: Any, worker: str, last_try: bool, lease_seconds: float,
+    settings: Any, worker: str, max_retries: int, lease_seconds: float,
     infra_errors: tuple[type[BaseException], ...],
 ) -> tuple[Result, str | None]:
     """Run one grading end to end. Returns the result and, for RETRY or
-    NOT_GRADABLE, the reason."""
+    NOT_GRADABLE, the reason. The retry budget is counted in the database, so
+    duplicate messages (sweep, redelivery) share it instead of each having one."""
     claimed = claim(db=db, submission_id=submission_id, claim_id=claim_id,
                     lease_seconds=lease_seconds)
     if claimed is None:
@@ -190,7 +195,7 @@ def grade_submission(
     except infra_errors as exc:
         reason = f"infrastructure fault: {type(exc).__name__}: {exc}"
         log.warning("grading %s failed (%s)", submission_id, reason)
-        if last_try:
+        if claimed.run_failures >= max_retries:
             record_not_gradable(db=db, claimed=claimed, claim_id=claim_id, reason=reason,
                                 worker=worker, infra=True)
             return Result.NOT_GRADABLE, reason

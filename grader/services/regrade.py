@@ -19,9 +19,10 @@ def _requeue(sub: Submission, exercise_id: int) -> None:
     sub.exercise_id = exercise_id
     sub.claim = None
     sub.lease_until = None
+    sub.run_failures = 0
     sub.reason = None
     sub.queued_at = utcnow()
-    sub.enqueued_at = None
+    sub.enqueued_at = utcnow()  # cleared below if the broker refuses it
     sub.started_at = None
     sub.finished_at = None
 
@@ -46,8 +47,8 @@ def regrade_submission(
         except NotFound:
             raise Conflict(f"exercise {sub.exercise_slug!r} is no longer available") from None
         _requeue(sub, exercise_version(session, pack).id)
-    if queue.enqueue(submission_id):
-        mark_enqueued(db=db, ids=[submission_id])
+    if not queue.enqueue(submission_id):
+        mark_enqueued(db=db, ids=[submission_id], enqueued=False)
     return get_submission(db=db, user=user, submission_id=submission_id)
 
 
@@ -70,7 +71,7 @@ def regrade_exercise(
         for sub in rows:
             _requeue(sub, version.id)
         ids = [sub.id for sub in rows]
-    sent = [sub_id for sub_id in ids if queue.enqueue(sub_id)]
-    if sent:
-        mark_enqueued(db=db, ids=sent)
+    refused = [sub_id for sub_id in ids if not queue.enqueue(sub_id)]
+    if refused:
+        mark_enqueued(db=db, ids=refused, enqueued=False)
     return ids

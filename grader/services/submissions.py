@@ -97,8 +97,8 @@ def create_submission(
         if earlier is None:
             raise
         return earlier, False
-    if queue.enqueue(sub_id):
-        mark_enqueued(db=db, ids=[sub_id])
+    if not queue.enqueue(sub_id):
+        mark_enqueued(db=db, ids=[sub_id], enqueued=False)
     return get_submission(db=db, user=user, submission_id=sub_id), True
 
 
@@ -112,6 +112,9 @@ def _insert(
             exercise_slug=pack.slug, files=files, files_bytes=_check_text(files, 1 << 62),
             status=Status.QUEUED.value, callback_url=callback_url,
             idempotency_key=idempotency_key, queued_at=utcnow(),
+            # Set before the enqueue so the sweep leaves it alone meanwhile;
+            # cleared again if the broker refuses it.
+            enqueued_at=utcnow(),
         )
         session.add(sub)
         session.flush()
@@ -134,10 +137,11 @@ def _replay(
         return submission_view(sub)
 
 
-def mark_enqueued(*, db: Database, ids: list[str]) -> None:
+def mark_enqueued(*, db: Database, ids: list[str], enqueued: bool = True) -> None:
+    """Record when ids went on the queue (or that they did not: the sweep's cue)."""
     with db.session() as session:
         for sub in session.scalars(select(Submission).where(Submission.id.in_(ids))):
-            sub.enqueued_at = utcnow()
+            sub.enqueued_at = utcnow() if enqueued else None
 
 
 def queued_count(*, db: Database) -> int:

@@ -7,8 +7,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +223,25 @@ def service_env(settings: Settings, **extra: object) -> dict[str, str]:
     }
     env.update({f"GRADER_{k.upper()}": str(v) for k, v in values.items()})
     return env
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that fails its first `failures` calls."""
+
+    def __init__(self, failures: int) -> None:
+        self.calls: list[tuple[dict[str, str], bytes]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.calls.append((dict(self.headers), body))
+                self.send_response(500 if len(outer.calls) <= failures else 204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -26,7 +26,7 @@ def grade_now(services: Services, sub_id: str) -> None:
     """Grade in-process with the fake grader (the worker path is tested with Celery)."""
     result, _ = grading.grade_submission(
         db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id="t",
-        grade=fake_grade, settings=services.settings, worker="test", last_try=True,
+        grade=fake_grade, settings=services.settings, worker="test", max_retries=0,
         lease_seconds=60, infra_errors=(Exception,),
     )
     assert result is grading.Result.GRADED

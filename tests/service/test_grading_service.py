@@ -27,10 +27,10 @@ def new_submission(db: Database, catalog: Catalog, queue: FakeQueue, user: User,
 
 
 def run(db: Database, catalog: Catalog, sub_id: str, *, claim: str = "c1",
-        last_try: bool = False) -> grading.Result:
+        retries: int = 1) -> grading.Result:
     result, _ = grading.grade_submission(
         db=db, catalog=catalog, submission_id=sub_id, claim_id=claim, grade=fake_grade,
-        settings=Settings(), worker="w", last_try=last_try, lease_seconds=60,
+        settings=Settings(), worker="w", max_retries=retries, lease_seconds=60,
         infra_errors=(SandboxError,),
     )
     return result
@@ -86,7 +86,7 @@ def test_infrastructure_faults_retry_then_not_gradable_without_costing_an_attemp
     assert run(db, catalog, sub_id) is grading.Result.RETRY
     view = submissions.get_submission(db=db, user=user, submission_id=sub_id)
     assert view.status is Status.QUEUED and view.attempts == 1
-    assert run(db, catalog, sub_id, last_try=True) is grading.Result.NOT_GRADABLE
+    assert run(db, catalog, sub_id) is grading.Result.NOT_GRADABLE
     view = submissions.get_submission(db=db, user=user, submission_id=sub_id)
     assert view.status is Status.NOT_GRADABLE
     assert view.message is not None and "EngineUnavailable" in view.message

@@ -4,17 +4,15 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from svc_helpers import Account, RedisServer, WorkerProcess, service_env, wait_for
+from svc_helpers import Account, Receiver, RedisServer, WorkerProcess, service_env, wait_for
 
 from grader.api.services import Services
 from grader.db import Grading, WebhookDelivery
@@ -64,28 +62,6 @@ def test_redis_restart_with_submissions_queued_loses_none(
         assert sorted(c[0] for c in counts) == sorted(ids) and {c[1] for c in counts} == {1}
     finally:
         private.stop()
-
-
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that fails its first `failures` calls."""
-
-    def __init__(self, failures: int) -> None:
-        self.calls: list[tuple[dict[str, str], bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.calls.append((dict(self.headers), body))
-                self.send_response(500 if len(outer.calls) <= failures else 204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture

@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(200)),
         sa.Column("tries", sa.Integer(), nullable=False),
         sa.Column("infra_failures", sa.Integer(), nullable=False),
+        sa.Column("run_failures", sa.Integer(), nullable=False),
         sa.Column("attempt_number", sa.Integer()),
         sa.Column("reason", sa.Text()),
         sa.Column("claim", sa.String(64)),

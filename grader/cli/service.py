@@ -1,0 +1,218 @@
+"""The service's commands: `up`, `api`, `worker`, `users add`, `tokens create`,
+`submit`. The main CLI calls register(app)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from grader.db import Database, Role
+from grader.services import accounts, config
+from grader.services.client import ApiClient, ApiError, read_files
+from grader.services.errors import ServiceError
+from grader.settings import Settings, get_settings
+
+out = Console()
+err = Console(stderr=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _db(settings: Settings) -> Database:
+    db = Database(config.database_url(settings))
+    db.migrate()
+    return db
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Option(help="student, author or admin.")] = Role.STUDENT,
+    password: Annotated[str | None, typer.Option(
+        envvar="GRADER_NEW_PASSWORD", help="Optional password (hashed with argon2).")] = None,
+) -> None:
+    """Add a user. Get them an API token with `grader tokens create NAME`."""
+    try:
+        user = accounts.create_user(db=_db(get_settings()), name=name, role=role, password=password)
+    except ServiceError as exc:
+        _fail(exc.message)
+    out.print(f"added {user.name} ({user.role}); token: grader tokens create {user.name}")
+
+
+@tokens_app.command("create")
+def tokens_create(name: Annotated[str, typer.Argument(help="The user's name.")]) -> None:
+    """Create an API token; it is shown once and only its hash is stored."""
+    try:
+        _, token = accounts.create_token(db=_db(get_settings()), name=name)
+    except ServiceError as exc:
+        _fail(exc.message)
+    err.print(f"token for {name} (shown once; keep it secret):")
+    typer.echo(token)
+
+
+def api(
+    host: Annotated[str | None, typer.Option(help="Default: GRADER_API_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: GRADER_API_PORT.")] = None,
+) -> None:
+    """Run the HTTP API alone (migrates the database on start)."""
+    import uvicorn
+
+    from grader.api import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.api_host,
+                port=port or settings.api_port, log_level="info")
+
+
+def worker(
+    name: Annotated[str, typer.Option(help="Worker name; unique per host.")] = "worker",
+    concurrency: Annotated[int, typer.Option(help="Gradings at once.")] = 2,
+    beat: Annotated[bool, typer.Option(help="Also run the periodic sweep (one per site).")] = True,
+    loglevel: Annotated[str, typer.Option()] = "INFO",
+) -> None:
+    """Run a Celery worker alone; add more on other hosts against the same
+    Redis and database to scale out."""
+    from worker.app import app as celery_app
+
+    argv = ["worker", "-n", f"{name}@%h", "-c", str(concurrency), "-Q", "grading",
+            f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
+    if beat:
+        schedule = config.data_dir(get_settings()) / f"beat-{name}.schedule"
+        argv += ["-B", "-s", str(schedule)]
+    celery_app.worker_main(argv=argv)
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def _start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    if shutil.which("redis-server") is None:
+        _fail("no Redis answers and redis-server is not installed (apt-get install redis-server)")
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
+         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        if _redis_answers(url):
+            return proc
+        time.sleep(0.05)
+    proc.terminate()
+    _fail(f"redis-server did not start on port {port}")
+    raise AssertionError  # unreachable
+
+
+def up(
+    host: Annotated[str | None, typer.Option(help="Default: GRADER_API_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: GRADER_API_PORT.")] = None,
+    redis_port: Annotated[int, typer.Option(help="Port of the local redis-server.")] = 6379,
+    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+) -> None:
+    """API and worker together on this machine; starts a local redis-server
+    when GRADER_REDIS_URL is unset and none answers."""
+    settings = get_settings()
+    config.secret_key(settings)  # generated once and stored in the data folder
+    _db(settings)
+    env = dict(os.environ)
+    children: list[subprocess.Popen[bytes]] = []
+    if not settings.redis_url:
+        url = f"redis://127.0.0.1:{redis_port}/0"
+        if not _redis_answers(url):
+            children.append(_start_redis(redis_port, config.data_dir(settings)))
+            out.print(f"started redis-server on 127.0.0.1:{redis_port}")
+        env["GRADER_REDIS_URL"] = url
+    children.append(subprocess.Popen(
+        [sys.executable, "-m", "grader.cli.main", "worker", "--concurrency", str(concurrency)],
+        env=env, start_new_session=True))
+    host, port = host or settings.api_host, port or settings.api_port
+    out.print(f"grader is up: http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    out.print("get a token: grader users add NAME --role student && grader tokens create NAME")
+    try:
+        subprocess.run([sys.executable, "-m", "grader.cli.main", "api", "--host", host,
+                        "--port", str(port)], env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in reversed(children):  # only the processes we started, by pid
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+def _table(result: dict[str, object]) -> Table:
+    table = Table(title=f"{result['exercise']}: {result['status']} "
+                        f"{result.get('score')}/{result.get('max_score')}")
+    for column in ("test", "outcome", "points", "hint / message"):
+        table.add_column(column)
+    for test in result.get("tests") or []:  # type: ignore[attr-defined]
+        note = test.get("message") or test.get("hint") or ""
+        table.add_row(test["name"], test["outcome"], f"{test['points']}/{test['max_points']}",
+                      note)
+    return table
+
+
+def submit(
+    slug: Annotated[str, typer.Argument(help="The exercise's slug.")],
+    files: Annotated[list[Path], typer.Argument(help="Files or folders to submit.")],
+    url: Annotated[str, typer.Option(envvar="GRADER_URL")] = "http://127.0.0.1:8000",
+    token: Annotated[str | None, typer.Option(envvar="GRADER_TOKEN")] = None,
+    wait: Annotated[bool, typer.Option(help="Follow the status until graded.")] = False,
+) -> None:
+    """Submit files from a terminal; with --wait, show live status and the
+    per-test table. Exit 0 full marks, 1 less, 2 bad input, 3 not gradable."""
+    if not token:
+        _fail("an API token is needed: --token or GRADER_TOKEN (grader tokens create NAME)")
+    client = ApiClient(url, token or "")
+    try:
+        result = client.submit(slug, read_files(files))
+        out.print(f"submitted {result['id']}: {result['status']}")
+        if not wait:
+            return
+        for event in client.events(result["id"]):
+            out.print(f"  {event['status']}")
+            result = event
+        result = client.get(result["id"])
+    except ServiceError as exc:
+        _fail(exc.message, 2 if isinstance(exc, ApiError) and exc.status < 500 else 3)
+    except (OSError, httpx.HTTPError) as exc:
+        _fail(f"cannot reach {url}: {exc}", 3)
+    finally:
+        client.close()
+    if result["status"] == "not_gradable":
+        _fail(f"not gradable: {result.get('message')}", 3)
+    out.print(_table(result))
+    if result.get("score") != result.get("max_score"):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("up")(up)
+    app.command("api")(api)
+    app.command("worker")(worker)
+    app.command("submit")(submit)
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
