@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from grader.db import Database, Grading, Status, Submission, TestResult, utcnow
 from grader.exercises.pack import ExercisePack
@@ -77,7 +77,12 @@ def claim(
 
 
 def _owned(session: Session, submission_id: str, claim_id: str) -> Submission | None:
-    sub = session.get(Submission, submission_id, with_for_update=True)
+    # Lock the row alone: PostgreSQL refuses FOR UPDATE across the outer joins
+    # of the eager relationships, so those load lazily here.
+    sub = session.scalars(
+        select(Submission).where(Submission.id == submission_id)
+        .options(lazyload("*")).with_for_update()
+    ).first()
     if sub is None or sub.status != Status.RUNNING or sub.claim != claim_id:
         return None  # lost the claim (lease expired and another worker took it)
     return sub
