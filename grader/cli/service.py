@@ -148,9 +148,14 @@ def up(
     host, port = host or settings.api_host, port or settings.api_port
     out.print(f"grader is up: http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     out.print("get a token: grader users add NAME --role student && grader tokens create NAME")
+    # SIGTERM (a service manager, `kill`) must stop the children too, not
+    # only this process: turn it into the same path as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        subprocess.run([sys.executable, "-m", "grader.cli.main", "api", "--host", host,
-                        "--port", str(port)], env=env, check=False)
+        api_proc = subprocess.Popen([sys.executable, "-m", "grader.cli.main", "api", "--host",
+                                     host, "--port", str(port)], env=env)
+        children.append(api_proc)
+        api_proc.wait()
     except KeyboardInterrupt:
         pass
     finally:
