@@ -15,11 +15,25 @@ from grader.services.catalog import Catalog
 from grader.settings import Settings
 from grader_harness.report import Report
 
+_docker: dict[int, Any] = {}  # pid -> Docker client, reused across gradings
+
 
 def _real_grade(**kwargs: Any) -> Report:
+    """grade_files with one Docker client per process: connecting (version
+    negotiation and a ping) costs tens of milliseconds per grading otherwise."""
     from grader.grading import grade_files
+    from sandbox import engine
+    from sandbox.errors import SandboxError
 
-    return grade_files(**kwargs)
+    settings = kwargs["settings"]
+    client = _docker.get(os.getpid())
+    if client is None:
+        client = _docker[os.getpid()] = engine.connect(settings.docker_url)
+    try:
+        return grade_files(client=client, **kwargs)
+    except SandboxError:
+        _docker.pop(os.getpid(), None)  # a fresh connection next time (engine restarted?)
+        raise
 
 
 # The grading function. Tests of the task machinery (a real Celery worker on

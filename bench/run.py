@@ -1,0 +1,159 @@
+"""Benchmark: what the service adds on top of the sandbox.
+
+Starts its own stack (redis-server, the API under uvicorn, one Celery worker
+with N processes; SQLite in a temporary folder) and measures, in the same run:
+
+- latency, one submission at a time: POST -> `graded` seen on the events
+  stream, p50 and p95; beside the naive baseline, grade_files() called
+  directly (the same `docker run` of the same tests in the same image);
+- throughput for a burst of B submissions: gradings per second, beside the
+  baseline running B grade_files() calls on N threads (same concurrency).
+
+Run on demand (not part of the test suite):
+    .venv/bin/python bench/run.py [--exercise books-api] [--runs 20] [--burst 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "service"))
+
+from svc_helpers import RedisServer, WorkerProcess, free_port, service_env, wait_for  # noqa: E402
+
+from grader.exercises.catalogue import find_pack  # noqa: E402
+from grader.exercises.pack import ExercisePack, load_pack  # noqa: E402
+from grader.exercises.submission import read_submission  # noqa: E402
+from grader.grading import ensure_image, grade_files  # noqa: E402
+from grader.services.client import ApiClient  # noqa: E402
+from grader.settings import Settings  # noqa: E402
+from sandbox import engine  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "grader.cli.main", *args], env=env,
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--exercise", default="books-api")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    settings = Settings(exercises_dir=ROOT / "exercises", data_dir=tmp / "data",
+                        database_url=f"sqlite:///{tmp / 'grader.db'}")
+    pack = find_pack(args.exercise, settings.exercises_dir)
+    pack = load_pack(pack.path)
+    files = read_submission(pack.solution, pack.manifest.submission)
+    client = engine.connect(settings.docker_url)
+    ensure_image(pack, settings, client=client)
+
+    redis = RedisServer(tmp)
+    redis.start()
+    settings = settings.model_copy(update={"redis_url": redis.url})
+    env = service_env(settings, rate_limit_submissions=100_000, queue_max_depth=100_000)
+    port = free_port()
+    api = subprocess.Popen([sys.executable, "-m", "grader.cli.main", "api", "--port", str(port)],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = WorkerProcess("bench", env, tmp / "worker.log", fake=False,
+                           concurrency=args.concurrency)
+    try:
+        worker.start(timeout=60)
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _up(url), 60)
+        cli(env, "users", "add", "bench")
+        token = cli(env, "tokens", "create", "bench").splitlines()[-1]
+        api_client = ApiClient(url, token, timeout=120)
+        run_benchmark(api_client, pack, files, settings, client, args)
+        api_client.close()
+    finally:
+        worker.stop()
+        api.terminate()
+        api.wait(timeout=30)
+        redis.stop()
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(url + "/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def graded(api: ApiClient, sub_id: str) -> None:
+    """Follow the events stream to the end; the last event is the final state."""
+    for event in api.events(sub_id):
+        if event["status"] == "not_gradable":
+            raise SystemExit(f"submission {sub_id} not gradable: {event.get('message')}")
+
+
+def run_benchmark(api: ApiClient, pack: ExercisePack, files: dict[str, str],
+                  settings: Settings, client: Any, args: argparse.Namespace) -> None:
+    def baseline_one() -> float:
+        start = time.perf_counter()
+        report = grade_files(pack=pack, files=files, settings=settings, client=client)
+        assert report.full_marks, report.to_json()
+        return time.perf_counter() - start
+
+    def service_one() -> float:
+        start = time.perf_counter()
+        graded(api, api.submit(pack.slug, files)["id"])
+        return time.perf_counter() - start
+
+    baseline_one()
+    service_one()  # warm both paths (images, imports, connections)
+    base: list[float] = []
+    serv: list[float] = []
+    for _ in range(args.runs):  # interleaved, so machine noise hits both alike
+        base.append(baseline_one())
+        serv.append(service_one())
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(args.concurrency) as pool:
+        list(pool.map(lambda _: baseline_one(), range(args.burst)))
+    base_rate = args.burst / (time.perf_counter() - start)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:  # the POSTs themselves, concurrently
+        ids = list(pool.map(lambda _: api.submit(pack.slug, files)["id"], range(args.burst)))
+    for sub_id in ids:
+        graded(api, sub_id)
+    serv_rate = args.burst / (time.perf_counter() - start)
+
+    b50, b95, s50, s95 = pct(base, .5), pct(base, .95), pct(serv, .5), pct(serv, .95)
+    print(f"exercise {pack.slug}, {args.runs} sequential runs, burst {args.burst}, "
+          f"concurrency {args.concurrency}, {os.cpu_count()} cores")
+    print(f"latency  baseline p50 {b50 * 1000:7.0f} ms  p95 {b95 * 1000:7.0f} ms")
+    print(f"latency  service  p50 {s50 * 1000:7.0f} ms  p95 {s95 * 1000:7.0f} ms")
+    print(f"         service adds p50 {(s50 - b50) * 1000:+.0f} ms ({s50 / b50:.2f}x), "
+          f"p95 {(s95 - b95) * 1000:+.0f} ms ({s95 / b95:.2f}x)   target: < +100 ms at p50")
+    print(f"throughput baseline {base_rate:.2f}/s  service {serv_rate:.2f}/s  "
+          f"ratio {serv_rate / base_rate:.2f}   target: >= 0.90")
+    print(f"(mean of baseline {statistics.mean(base) * 1000:.0f} ms, "
+          f"service {statistics.mean(serv) * 1000:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()
