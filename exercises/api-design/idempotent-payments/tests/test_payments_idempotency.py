@@ -1,0 +1,332 @@
+"""Hidden tests for idempotent-payments.
+
+The app runs once per session and keeps its state, so every test uses its
+own Idempotency-Keys and a unique description, and counts only the payments
+carrying that description.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+PROBLEM_FIELDS = ("type", "title", "status", "detail")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:10]}"
+
+
+def new_key() -> str:
+    return f"key-{uuid.uuid4()}"
+
+
+def payment(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "amount": 4250,
+        "currency": "EUR",
+        "description": unique("order"),
+    }
+    body.update(overrides)
+    return body
+
+
+def post(client, body, key: str | None, **kwargs) -> httpx.Response:
+    headers = {} if key is None else {"Idempotency-Key": key}
+    if isinstance(body, (bytes, str)):
+        headers["content-type"] = "application/json"
+        return client.post("/payments", content=body, headers=headers, **kwargs)
+    return client.post("/payments", json=body, headers=headers, **kwargs)
+
+
+def media_type(response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def check_problem(response, status: int, what: str) -> dict:
+    assert response.status_code == status, (
+        f"{what}: expected status {status}, got {response.status_code}"
+    )
+    assert media_type(response) == "application/problem+json", (
+        f"{what}: expected content type application/problem+json, got "
+        f"{media_type(response) or 'none'!r}"
+    )
+    try:
+        body = response.json()
+    except ValueError:
+        raise AssertionError(f"{what}: the problem body is not JSON") from None
+    assert isinstance(body, dict), f"{what}: the problem body must be a JSON object"
+    for name in PROBLEM_FIELDS:
+        assert name in body, f"{what}: the problem document needs a {name!r} field"
+    assert body["status"] == status, (
+        f"{what}: the problem's 'status' ({body['status']!r}) differs from the HTTP status"
+    )
+    return body
+
+
+def payments_described(client, description: str) -> list[dict]:
+    response = client.get("/payments")
+    assert response.status_code == 200, f"GET /payments answered {response.status_code}"
+    items = response.json().get("items")
+    assert isinstance(items, list), "GET /payments must answer an object with an 'items' list"
+    return [p for p in items if isinstance(p, dict) and p.get("description") == description]
+
+
+def replayed(response) -> bool:
+    return response.headers.get("idempotent-replayed", "").strip().lower() == "true"
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "Without an Idempotency-Key a retry cannot be recognised: answer 400 (problem+json) "
+    "and charge nothing."
+)
+def test_missing_key_is_400_problem(client):
+    body = payment()
+    check_problem(post(client, body, None), 400, "POST /payments without Idempotency-Key")
+    check_problem(post(client, body, ""), 400, "POST /payments with an empty Idempotency-Key")
+    assert payments_described(client, body["description"]) == [], (
+        "a request refused for its missing key must not create a payment"
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("A new key and a valid payment: 201 Created, the payment, and its Location.")
+def test_first_request_creates_payment(client):
+    body = payment(amount=1999, currency="GBP")
+    response = post(client, body, new_key())
+    assert response.status_code == 201, (
+        f"the first POST /payments with a new key: expected 201, got {response.status_code}"
+    )
+    created = response.json()
+    assert isinstance(created.get("id"), str) and created["id"], "the payment needs a string 'id'"
+    for name in ("amount", "currency", "description"):
+        assert created.get(name) == body[name], f"the payment's {name!r} differs from what was sent"
+    assert created.get("status") == "succeeded", "the payment's 'status' should be 'succeeded'"
+    assert not replayed(response), (
+        "the first response for a key is not a replay: no 'Idempotent-Replayed: true'"
+    )
+    location = response.headers.get("location")
+    assert location and urlsplit(location).path == f"/payments/{created['id']}", (
+        f"Location should be /payments/{created['id']}, got {location!r}"
+    )
+    fetched = client.get(f"/payments/{created['id']}")
+    assert fetched.status_code == 200 and fetched.json() == created, (
+        "GET /payments/{id} must return the payment that POST created"
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint(
+    "A retry with the same key and payload gets the stored response again: same status, "
+    "same body, plus the header Idempotent-Replayed: true."
+)
+def test_replay_returns_stored_response(client):
+    body, key = payment(), new_key()
+    first = post(client, body, key)
+    assert first.status_code == 201, f"the first POST answered {first.status_code}, not 201"
+    for attempt in (2, 3):
+        again = post(client, body, key)
+        assert again.status_code == first.status_code, (
+            f"retry #{attempt} with the same key: expected the original status "
+            f"{first.status_code}, got {again.status_code}"
+        )
+        assert again.json() == first.json(), (
+            f"retry #{attempt} with the same key: the body differs from the first response"
+        )
+        assert replayed(again), (
+            f"retry #{attempt} with the same key: missing the header 'Idempotent-Replayed: true'"
+        )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("However often a request is retried with its key, it charges exactly once.")
+def test_retries_create_exactly_one_payment(client):
+    body, key = payment(amount=777), new_key()
+    statuses = [post(client, body, key).status_code for _ in range(3)]
+    assert statuses[0] == 201, f"the first POST answered {statuses[0]}, not 201"
+    found = payments_described(client, body["description"])
+    assert len(found) == 1, (
+        f"3 requests with one Idempotency-Key created {len(found)} payments; expected exactly 1"
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "Compare payloads as parsed JSON: key order and whitespace do not make a different payload."
+)
+def test_replay_ignores_json_formatting(client):
+    key, description = new_key(), unique("formatting")
+    compact = json.dumps({"amount": 5000, "currency": "USD", "description": description},
+                         separators=(",", ":"))
+    spaced = json.dumps({"description": description, "currency": "USD", "amount": 5000},
+                        indent=2)
+    first = post(client, compact, key)
+    assert first.status_code == 201, f"the first POST answered {first.status_code}, not 201"
+    again = post(client, spaced, key)
+    assert again.status_code == 201 and again.json() == first.json(), (
+        "the same payload with other key order and spacing is the same request: expected a "
+        f"replay of the first response, got {again.status_code}"
+    )
+    assert len(payments_described(client, description)) == 1, (
+        "a reformatted retry created a second payment"
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint(
+    "The same key with a different payload is a client bug: 422 problem+json, and the "
+    "original payment stays as it was."
+)
+def test_same_key_different_payload_is_422(client):
+    body, key = payment(amount=1200), new_key()
+    first = post(client, body, key)
+    assert first.status_code == 201, f"the first POST answered {first.status_code}, not 201"
+    for what, change in (("another amount", {"amount": 9900}),
+                         ("another currency", {"currency": "USD"})):
+        changed = {**body, **change}
+        check_problem(post(client, changed, key), 422,
+                      f"reusing an Idempotency-Key with {what}")
+    found = payments_described(client, body["description"])
+    assert len(found) == 1 and found[0].get("amount") == 1200, (
+        "reusing a key with another payload must neither create nor change a payment"
+    )
+    again = post(client, body, key)
+    assert again.status_code == 201 and again.json() == first.json(), (
+        "after a refused mismatch, the original payload with its key still replays"
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "Idempotency is per key: two requests with different keys are two payments, even with "
+    "identical payloads (a customer may buy the same thing twice)."
+)
+def test_different_keys_are_different_payments(client):
+    body = payment(amount=300)
+    first = post(client, body, new_key())
+    second = post(client, body, new_key())
+    assert first.status_code == 201 and second.status_code == 201, (
+        f"two requests with different keys: expected 201 and 201, got "
+        f"{first.status_code} and {second.status_code}"
+    )
+    assert first.json().get("id") != second.json().get("id"), (
+        "two requests with different keys must create two payments with different ids"
+    )
+    assert not replayed(second), "a request with a new key is not a replay"
+    assert len(payments_described(client, body["description"])) == 2, (
+        "two requests with different keys must create two payments"
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint(
+    "Retries can arrive while the first request is still talking to the provider. Claim the "
+    "key before you await anything; a retry meanwhile gets 409 Conflict."
+)
+def test_concurrent_retries_create_one_payment(base_url, call_timeout):
+    body, key = payment(amount=2500), new_key()
+    count = 5
+    barrier = threading.Barrier(count)
+    responses: list[httpx.Response | BaseException] = [None] * count  # type: ignore[list-item]
+
+    def send(slot: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=call_timeout) as own:
+            barrier.wait(timeout=call_timeout)
+            try:
+                responses[slot] = post(own, body, key)
+            except BaseException as exc:  # reported below
+                responses[slot] = exc
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=3 * call_timeout)
+    for response in responses:
+        assert isinstance(response, httpx.Response), (
+            f"a concurrent request failed: {response!r}"
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert all(s in (201, 409) for s in statuses), (
+        f"{count} concurrent requests with one key: expected 201 (the payment or its replay) "
+        f"or 409 (still in progress), got {statuses}"
+    )
+    ids = {r.json().get("id") for r in responses if r.status_code == 201}
+    with httpx.Client(base_url=base_url, timeout=call_timeout) as own:
+        found = payments_described(own, body["description"])
+    assert len(found) == 1, (
+        f"{count} concurrent requests with one Idempotency-Key created {len(found)} payments; "
+        "expected exactly 1"
+    )
+    assert ids <= {found[0].get("id")}, "every 201 for one key must carry the same payment"
+
+
+INVALID = [
+    ("amount 0", {"amount": 0}, "amount"),
+    ("a negative amount", {"amount": -500}, "amount"),
+    ("a fractional amount", {"amount": 10.5}, "amount"),
+    ("an amount as a string", {"amount": "100"}, "amount"),
+    ("amount 1000001", {"amount": 1_000_001}, "amount"),
+    ("currency 'eur' (lowercase)", {"currency": "eur"}, "currency"),
+    ("currency 'CHF' (not accepted)", {"currency": "CHF"}, "currency"),
+    ("currency 'EURO'", {"currency": "EURO"}, "currency"),
+]
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint(
+    "Validate amount (integer cents, 1 to 1000000) and currency (EUR, USD or GBP); invalid "
+    "payments are 422 problem+json with an 'errors' list naming the field."
+)
+def test_invalid_payment_is_422_problem(client):
+    for what, change, field in INVALID:
+        body = payment(**change)
+        response = post(client, body, new_key())
+        problem = check_problem(response, 422, f"POST /payments with {what}")
+        errors = problem.get("errors")
+        assert isinstance(errors, list) and errors, (
+            f"POST /payments with {what}: the problem needs a non-empty 'errors' list"
+        )
+        fields = {str(e.get("field", "")).split(".")[-1] for e in errors if isinstance(e, dict)}
+        assert field in fields, (
+            f"POST /payments with {what}: 'errors' should name the field {field!r}"
+        )
+        assert payments_described(client, body["description"]) == [], (
+            f"POST /payments with {what} must not create a payment"
+        )
+    for missing in ("amount", "currency"):
+        body = payment()
+        del body[missing]
+        check_problem(post(client, body, new_key()), 422,
+                      f"POST /payments without {missing!r}")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "A request refused by validation created nothing: the client may fix the payload and "
+    "send it again with the same key."
+)
+def test_rejected_payload_does_not_use_up_the_key(client):
+    key = new_key()
+    bad = payment(amount=-1)
+    check_problem(post(client, bad, key), 422, "POST /payments with amount -1")
+    fixed = {**bad, "amount": 100}
+    response = post(client, fixed, key)
+    assert response.status_code == 201, (
+        "after a 422 for an invalid payload, the corrected payload with the same key must be "
+        f"accepted (201), got {response.status_code}"
+    )
+    assert not replayed(response), "the first successful request for a key is not a replay"
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("Unknown payment ids answer 404 in the problem+json format.")
+def test_unknown_payment_is_404_problem(client):
+    check_problem(client.get("/payments/pay_does_not_exist_42"), 404,
+                  "GET /payments/pay_does_not_exist_42")
