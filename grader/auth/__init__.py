@@ -1,6 +1,23 @@
 """Accounts: argon2 password hashes, hashed API tokens, roles."""
 
-from grader.auth.passwords import hash_password, verify_password
-from grader.auth.tokens import TOKEN_PREFIX, hash_token, new_token
+from grader.auth.credentials import (
+    TOKEN_PREFIX,
+    Role,
+    hash_password,
+    hash_token,
+    looks_like_token,
+    new_token,
+    shown_prefix,
+    verify_password,
+)
 
-__all__ = ["TOKEN_PREFIX", "hash_password", "hash_token", "new_token", "verify_password"]
+__all__ = [
+    "TOKEN_PREFIX",
+    "Role",
+    "hash_password",
+    "hash_token",
+    "looks_like_token",
+    "new_token",
+    "shown_prefix",
+    "verify_password",
+]

@@ -1,11 +1,11 @@
 """Database models and sessions of the grading service."""
 
+from grader.auth import Role
 from grader.db.models import (
     ApiToken,
     Base,
     Exercise,
     Grading,
-    Role,
     Status,
     Submission,
     TestResult,

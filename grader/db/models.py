@@ -47,12 +47,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
-class Role(enum.StrEnum):
-    STUDENT = "student"
-    AUTHOR = "author"
-    ADMIN = "admin"
-
-
 class Status(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

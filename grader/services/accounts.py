@@ -6,8 +6,14 @@ import re
 
 from sqlalchemy import select
 
-from grader.auth import hash_password, hash_token, new_token, verify_password
-from grader.auth.tokens import looks_like_token, shown_prefix
+from grader.auth import (
+    hash_password,
+    hash_token,
+    looks_like_token,
+    new_token,
+    shown_prefix,
+    verify_password,
+)
 from grader.db import ApiToken, Database, Role, User, utcnow
 from grader.services.errors import Conflict, Invalid, NotFound
 

@@ -34,7 +34,7 @@ class Limits:
 
 
 def sees_all(user: User) -> bool:
-    return user.role in (Role.AUTHOR, Role.ADMIN)
+    return bool(Role(user.role).sees_all)
 
 
 def _check_callback(url: str | None) -> str | None:

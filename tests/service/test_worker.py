@@ -4,7 +4,10 @@ the fake (tests/service/fake_worker.py); real Docker is in test_end_to_end."""
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -112,3 +115,35 @@ def test_kill_9_mid_grading_is_still_graded_once(
         assert sub.current_grading is not None
         assert sub.current_grading.worker is not None
         assert sub.current_grading.worker.startswith("rescuer")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_kill_9_of_the_pool_process_redelivers_at_once(
+    live_client: TestClient, live_services: Services, alice: Account,
+    start_worker: Callable[..., WorkerProcess],
+) -> None:
+    """reject_on_worker_lost: the main process sees its child die and puts the
+    message back; the same task, redelivered, takes its claim over at once
+    (no lease to wait for: the lease here is the default 300 s)."""
+    worker = start_worker("w1")
+    assert worker.proc is not None
+    sub_id = submit(live_client, alice, "PASS\nSLEEP=2\n")
+    wait_for(lambda: live_client.get(f"{URL}/{sub_id}", headers=alice.headers)
+             .json()["status"] == "running", 15)
+    children = _children(worker.proc.pid)
+    assert len(children) == 1  # -c 1: one pool process, the one grading
+    os.kill(children[0], signal.SIGKILL)
+    body = final(live_client, alice, sub_id, timeout=60)
+    assert body["status"] == "graded" and body["attempts"] == 2
+    assert gradings(live_services.db, sub_id) == 1
