@@ -68,9 +68,7 @@ async def read_submission(request: Request, cap: int) -> SubmissionIn:
         raise TooLarge(f"request body is over the server's limit of {cap} bytes")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "application/json":
-        body = await request.body()
-        if len(body) > cap:
-            raise TooLarge(f"request body is over the server's limit of {cap} bytes")
+        body = await _read_capped(request, cap)
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -79,6 +77,19 @@ async def read_submission(request: Request, cap: int) -> SubmissionIn:
     if kind == "multipart/form-data":
         return await _read_multipart(request)
     raise UnsupportedMedia("send application/json or multipart/form-data")
+
+
+async def _read_capped(request: Request, cap: int) -> bytes:
+    """The body, refused as soon as it passes the cap (a chunked upload has no
+    Content-Length to check first)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise TooLarge(f"request body is over the server's limit of {cap} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def _read_multipart(request: Request) -> SubmissionIn:

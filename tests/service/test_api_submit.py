@@ -177,3 +177,19 @@ def test_requests_without_a_valid_token_get_401(client: TestClient, auth: str | 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert "token" in response.json()["detail"]
+
+
+def test_chunked_body_over_the_cap_is_refused_while_reading(
+    client: TestClient, alice: Account, services: Services
+) -> None:
+    services.settings.max_submission_bytes = 1000
+
+    def chunks() -> Any:
+        yield b'{"exercise": "hello-api", "files": {"app/main.py": "'
+        for _ in range(100):
+            yield b"x" * 1000
+        yield b'"}}'
+
+    response = client.post(URL, content=chunks(), headers={**alice.headers,
+                                                             "Content-Type": "application/json"})
+    assert response.status_code == 413
