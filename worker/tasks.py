@@ -47,7 +47,8 @@ def grade(self: Any, submission_id: str) -> str:
                     delay, reason)
         # The database counts the budget (services.grading); Celery need not.
         raise self.retry(countdown=delay, max_retries=None)
-    if result in (grading.Result.GRADED, grading.Result.NOT_GRADABLE):
+    final = result in (grading.Result.GRADED, grading.Result.NOT_GRADABLE)
+    if final and webhooks.wanted(db=rt.db, submission_id=submission_id):
         CeleryQueue(app).enqueue_webhook(submission_id)
     return result.value
 

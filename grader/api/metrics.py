@@ -31,7 +31,7 @@ class ServiceCollector(Collector):
         self.queue = queue
 
     def collect(self) -> Iterator[Metric]:
-        with self.db.session() as session:
+        with self.db.reading() as session:
             by_status = dict(session.execute(
                 select(Submission.status, func.count()).group_by(Submission.status)
             ).tuples().all())

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+READONLY = "grader_readonly"
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -35,7 +36,10 @@ def _sqlite_setup(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front. A deferred transaction that
         # reads and then writes fails at once with "database is locked" when
         # another process committed in between; this one waits (busy_timeout).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only sessions (Database.reading) never write, so they need no
+        # lock and do not queue behind writers (WAL readers never block).
+        readonly = conn.get_execution_options().get(READONLY, False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -54,11 +58,20 @@ class Database:
         if self.is_sqlite:
             _sqlite_setup(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(**{READONLY: True}), expire_on_commit=False
+        )
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
         with self.sessions.begin() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only: on SQLite it takes no write lock (do not write in it)."""
+        with self.read_sessions.begin() as session:
             yield session
 
     def ping(self) -> None:

@@ -57,7 +57,7 @@ def user_for_token(*, db: Database, token: str) -> User | None:
     """The token's user, or None for an unknown or revoked token."""
     if not looks_like_token(token):
         return None
-    with db.session() as session:
+    with db.reading() as session:
         row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
         if row is None or row.revoked_at is not None:
             return None

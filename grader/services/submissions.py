@@ -145,7 +145,7 @@ def mark_enqueued(*, db: Database, ids: list[str], enqueued: bool = True) -> Non
 
 
 def queued_count(*, db: Database) -> int:
-    with db.session() as session:
+    with db.reading() as session:
         count = session.scalar(
             select(func.count()).select_from(Submission).where(Submission.status == Status.QUEUED)
         )
@@ -155,7 +155,7 @@ def queued_count(*, db: Database) -> int:
 def get_submission(*, db: Database, user: User, submission_id: str) -> SubmissionView:
     """The submission if the caller may see it; NotFound otherwise (a student
     cannot tell another student's id from a missing one)."""
-    with db.session() as session:
+    with db.reading() as session:
         sub = session.get(Submission, submission_id)
         if sub is None or (sub.user_id != user.id and not sees_all(user)):
             raise NotFound(f"no submission {submission_id!r}")
@@ -174,14 +174,14 @@ def list_submissions(
         query = query.where(Submission.user_id == user.id)
     if exercise is not None:
         query = query.where(Submission.exercise_slug == exercise)
-    with db.session() as session:
+    with db.reading() as session:
         rows = session.scalars(query.limit(limit).offset(offset)).unique().all()
         return [submission_view(sub) for sub in rows]
 
 
 def submission_status(*, db: Database, user: User, submission_id: str) -> Status:
     """Just the status (for the events stream's polling), with the same access rule."""
-    with db.session() as session:
+    with db.reading() as session:
         row = session.execute(
             select(Submission.status, Submission.user_id).where(Submission.id == submission_id)
         ).first()

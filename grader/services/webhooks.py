@@ -35,6 +35,13 @@ def verify(secret: bytes, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, body), signature)
 
 
+def wanted(*, db: Database, submission_id: str) -> bool:
+    """Whether the submission asked for a webhook (saves queueing a no-op task)."""
+    with db.reading() as session:
+        url = session.scalar(select(Submission.callback_url).where(Submission.id == submission_id))
+    return bool(url)
+
+
 @dataclass(frozen=True)
 class Delivery:
     delivered: bool
