@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
@@ -60,7 +61,7 @@ def _summary(pack: ExercisePack) -> dict[str, Any]:
 
 def _limits(pack: ExercisePack, settings: Settings) -> dict[str, float]:
     own = Limits(**pack.manifest.limits.model_dump()).capped(settings.limit_caps())
-    return {k: float(v) for k, v in own.__dict__.items()}
+    return {k: float(v) for k, v in asdict(own).items()}
 
 
 @router.get("/exercises", response_model=list[ExerciseSummary], responses=ERRORS)

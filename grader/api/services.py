@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from grader.db import Database
@@ -31,7 +31,6 @@ class Services:
     redis: Any  # redis.Redis, or None when the rate limit is off
     limiter: RateLimiter | None
     docker_check: Callable[[], None]
-    secret: bytes = field(repr=False, default=b"")
 
     @property
     def limits(self) -> Limits:
@@ -42,6 +41,9 @@ class Services:
 def build_services(settings: Settings) -> Services:
     import redis
 
+    # Workers sign webhooks with it; making sure it exists now (generated in
+    # development) means API and workers on this machine share one key.
+    config.secret_key(settings)
     redis_url = config.redis_url(settings)
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
     return Services(
@@ -53,5 +55,4 @@ def build_services(settings: Settings) -> Services:
         limiter=RateLimiter(client, limit=settings.rate_limit_submissions,
                             window=settings.rate_limit_window_seconds),
         docker_check=lambda: docker_ping(settings),
-        secret=config.secret_key(settings),
     )

@@ -90,7 +90,7 @@ def services(settings: Settings, db: Database, catalog: Catalog, queue: FakeQueu
         settings=settings, db=db, catalog=catalog, queue=queue, redis=redis_client,
         limiter=RateLimiter(redis_client, limit=settings.rate_limit_submissions,
                             window=settings.rate_limit_window_seconds),
-        docker_check=lambda: None, secret=b"test-secret",
+        docker_check=lambda: None,
     )
 
 
