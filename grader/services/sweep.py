@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from grader.db import Database, Status, Submission, utcnow
 from grader.services.queue import Queue
@@ -46,12 +46,18 @@ def sweep(*, db: Database, queue: Queue, queued_deadline: float, batch: int = 50
             sub.enqueued_at = None
         requeued = [sub.id for sub in stale]
     cutoff = now - timedelta(seconds=queued_deadline)
-    with db.session() as session:
+    aged = Submission.enqueued_at < cutoff
+    if _backlog_intact(db, queue):
+        # A long backlog, not a lost queue: the broker holds at least as many
+        # messages as there are queued submissions, so sending the old ones
+        # again would only add duplicates. Never-sent ones still go.
+        aged = Submission.id.is_(None)
+    with db.reading() as session:
         waiting = list(session.scalars(
             select(Submission.id)
             .where(
                 Submission.status == Status.QUEUED,
-                or_(Submission.enqueued_at.is_(None), Submission.enqueued_at < cutoff),
+                or_(Submission.enqueued_at.is_(None), aged),
             )
             .order_by(Submission.queued_at)
             .limit(batch)
@@ -61,3 +67,14 @@ def sweep(*, db: Database, queue: Queue, queued_deadline: float, batch: int = 50
         mark_enqueued(db=db, ids=sent)
     failed = [sub_id for sub_id in waiting if sub_id not in set(sent)]
     return SweepResult(requeued_running=requeued, enqueued=sent, failed=failed)
+
+
+def _backlog_intact(db: Database, queue: Queue) -> bool:
+    depth = queue.depth()
+    if not depth:
+        return False  # empty, or cannot tell: assume messages may be lost
+    with db.reading() as session:
+        queued = session.scalar(
+            select(func.count()).select_from(Submission).where(Submission.status == Status.QUEUED)
+        )
+    return depth >= int(queued or 0)

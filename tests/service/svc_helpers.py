@@ -131,7 +131,7 @@ class FakeQueue:
         return self.up
 
     def depth(self) -> int | None:
-        return len(self.grading)
+        return len(self.grading) if self.up else None
 
 
 @dataclass

@@ -127,10 +127,17 @@ def test_sweep_requeues_dead_workers_and_enqueues_what_the_broker_lost(
     assert result.requeued_running == [stuck]
     assert sorted(result.enqueued) == sorted([lost, stuck])  # fresh was enqueued just now
     assert fresh not in queue.grading
-    # An old enqueue is sent again: the message may be gone with Redis.
+    # An old enqueue is sent again when the broker holds fewer messages than
+    # there are queued submissions (Redis lost them)...
     with db.session() as session:
         session.get_one(Submission, fresh).enqueued_at = utcnow() - timedelta(minutes=5)
+    queue.grading.clear()
     assert sweep.sweep(db=db, queue=queue, queued_deadline=60).enqueued == [fresh]
+    # ...but not when the broker's backlog covers them all (a long queue).
+    with db.session() as session:
+        session.get_one(Submission, fresh).enqueued_at = utcnow() - timedelta(minutes=5)
+    queue.grading[:] = ["m1", "m2", "m3"]
+    assert sweep.sweep(db=db, queue=queue, queued_deadline=60).enqueued == []
     queue.up = False
     assert sweep.sweep(db=db, queue=queue, queued_deadline=0).failed
 
