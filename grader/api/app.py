@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from grader.api import errors, events, exercises, health, submissions
+from grader.api import errors, events, exercises, health, submissions, tokens
 from grader.api.services import Services, build_services
 from grader.settings import Settings, get_settings
 
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.services = wired
     errors.install(app)
-    for router in (submissions.router, events.router, exercises.router):
+    for router in (submissions.router, events.router, exercises.router, tokens.router):
         app.include_router(router, prefix=PREFIX)
     app.include_router(health.router)
     app.include_router(health.router, prefix=PREFIX, include_in_schema=False)

@@ -37,14 +37,16 @@ STATUS[TooLarge] = 413
 STATUS[UnsupportedMedia] = 415
 
 
-def service_error(_request: Request, exc: Exception) -> JSONResponse:
+def service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited | Unavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthorized):
-        headers["WWW-Authenticate"] = "Bearer"
+        # The token route takes a password; everything else a Bearer token.
+        basic = request.url.path.endswith("/tokens")
+        headers["WWW-Authenticate"] = 'Basic realm="grader"' if basic else "Bearer"
     return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
 
 

@@ -10,10 +10,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import httpx
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -29,9 +30,22 @@ users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    """The settings, or one clear line naming the variable that is wrong."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GRADER_{'_'.join(str(p) for p in e['loc']).upper()}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        _fail(f"bad settings: {problems}")
 
 
 def _db(settings: Settings) -> Database:
@@ -49,7 +63,7 @@ def users_add(
 ) -> None:
     """Add a user. Get them an API token with `grader tokens create NAME`."""
     try:
-        user = accounts.create_user(db=_db(get_settings()), name=name, role=role, password=password)
+        user = accounts.create_user(db=_db(_settings()), name=name, role=role, password=password)
     except ServiceError as exc:
         _fail(exc.message)
     out.print(f"added {user.name} ({user.role}); token: grader tokens create {user.name}")
@@ -59,7 +73,7 @@ def users_add(
 def tokens_create(name: Annotated[str, typer.Argument(help="The user's name.")]) -> None:
     """Create an API token; it is shown once and only its hash is stored."""
     try:
-        _, token = accounts.create_token(db=_db(get_settings()), name=name)
+        _, token = accounts.create_token(db=_db(_settings()), name=name)
     except ServiceError as exc:
         _fail(exc.message)
     err.print(f"token for {name} (shown once; keep it secret):")
@@ -75,7 +89,7 @@ def api(
 
     from grader.api import create_app
 
-    settings = get_settings()
+    settings = _settings()
     uvicorn.run(create_app(settings), host=host or settings.api_host,
                 port=port or settings.api_port, log_level="info")
 
@@ -93,7 +107,7 @@ def worker(
     argv = ["worker", "-n", f"{name}@%h", "-c", str(concurrency), "-Q", "grading",
             f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
     if beat:
-        schedule = config.data_dir(get_settings()) / f"beat-{name}.schedule"
+        schedule = config.data_dir(_settings()) / f"beat-{name}.schedule"
         argv += ["-B", "-s", str(schedule)]
     celery_app.worker_main(argv=argv)
 
@@ -120,7 +134,6 @@ def _start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
         time.sleep(0.05)
     proc.terminate()
     _fail(f"redis-server did not start on port {port}")
-    raise AssertionError  # unreachable
 
 
 def up(
@@ -131,7 +144,7 @@ def up(
 ) -> None:
     """API and worker together on this machine; starts a local redis-server
     when GRADER_REDIS_URL is unset and none answers."""
-    settings = get_settings()
+    settings = _settings()
     config.secret_key(settings)  # generated once and stored in the data folder
     _db(settings)
     env = dict(os.environ)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -84,3 +85,21 @@ def test_account_errors_are_clear(db: Database) -> None:
         accounts.create_user(db=db, name="bad name!", role=Role.STUDENT)
     with pytest.raises(NotFound, match="grader users add ghost"):
         accounts.create_token(db=db, name="ghost")
+
+
+def test_password_login_gives_a_token(client: Any, db: Database) -> None:
+    accounts.create_user(db=db, name="lee", role=Role.STUDENT, password="s3cret-pw")
+    made = client.post("/api/v1/tokens", auth=("lee", "s3cret-pw"))
+    assert made.status_code == 201, made.text
+    token = made.json()["token"]
+    assert made.json()["role"] == "student"
+    listed = client.get("/api/v1/submissions", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200
+    wrong = client.post("/api/v1/tokens", auth=("lee", "nope"))
+    assert wrong.status_code == 401 and wrong.json()["detail"] == "wrong name or password"
+    assert wrong.headers["WWW-Authenticate"].startswith("Basic")
+    assert client.post("/api/v1/tokens").status_code == 401
+    for _ in range(5):  # the limit (5 per window in these tests) counts attempts per name
+        client.post("/api/v1/tokens", auth=("lee", "guess"))
+    limited = client.post("/api/v1/tokens", auth=("lee", "s3cret-pw"))
+    assert limited.status_code == 429 and "Retry-After" in limited.headers
