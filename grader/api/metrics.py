@@ -34,11 +34,11 @@ class ServiceCollector(Collector):
         with self.db.reading() as session:
             by_status = dict(session.execute(
                 select(Submission.status, func.count()).group_by(Submission.status)
-            ).tuples().all())
+            ).all())
             outcomes = session.execute(
                 select(Grading.status, Grading.outcome, func.count())
                 .group_by(Grading.status, Grading.outcome)
-            ).tuples().all()
+            ).all()
             failures = session.scalar(select(func.coalesce(func.sum(Submission.infra_failures), 0)))
             graded = Grading.duration.is_not(None)
             bucket_counts = session.execute(select(
