@@ -37,12 +37,12 @@ class Settings(BaseSettings):
     base_image: str = "python:3.11-slim"
     offline_base: bool = True  # build the offline base when base_image cannot be had
     # Server-wide caps: an exercise's [limits] never go above these.
-    max_wall_seconds: float = Field(30.0, gt=0)
-    max_memory_mb: int = Field(512, ge=32)
-    max_cpus: float = Field(1.0, gt=0)
-    max_processes: int = Field(256, ge=8)
-    max_output_kb: int = Field(1024, ge=1)
-    max_call_timeout_seconds: float = Field(10.0, gt=0)
+    max_wall_seconds: Annotated[float, Field(gt=0)] = 30.0
+    max_memory_mb: Annotated[int, Field(ge=32)] = 512
+    max_cpus: Annotated[float, Field(gt=0)] = 1.0
+    max_processes: Annotated[int, Field(ge=8)] = 256
+    max_output_kb: Annotated[int, Field(ge=1)] = 1024
+    max_call_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
 
     # --- service: API, queue, storage (issue 3) -----------------------------
     # Everything below belongs to the web service and the workers; the helpers

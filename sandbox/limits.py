@@ -16,7 +16,9 @@ class Limits:
 
     def capped(self, caps: Limits) -> Limits:
         """Each limit, but never above the server's cap for it."""
-        return Limits(**{f.name: min(getattr(self, f.name), getattr(caps, f.name)) for f in fields(self)})
+        return Limits(
+            **{f.name: min(getattr(self, f.name), getattr(caps, f.name)) for f in fields(self)}
+        )
 
 
 DEFAULT_CAPS = Limits()

@@ -246,8 +246,10 @@ def test_csv_result_matches_orders(client):
     )
     got = [row for row in rows[1:] if row]
     want = [[str(o["id"]), str(o["customer"]), str(o["amount"])] for o in expected]
-    assert len(got) == len(want), f"the CSV has {len(got)} rows, expected {len(want)} (one per order)"
-    for row, order in zip(got, want):
+    assert len(got) == len(want), (
+        f"the CSV has {len(got)} rows, expected {len(want)} (one per order)"
+    )
+    for row, order in zip(got, want, strict=True):
         assert row == order, f"CSV row {row} does not read back as the order {order}"
 
 

@@ -120,7 +120,9 @@ def test_if_none_match_current_is_304(client):
 def test_if_none_match_lists_star_and_stale(client):
     doc_id, old_tag, _ = create(client)
     response = patch(client, doc_id, {"body": "second draft"}, old_tag)
-    assert response.status_code == 200, f"PATCH with the current ETag answered {response.status_code}"
+    assert response.status_code == 200, (
+        f"PATCH with the current ETag answered {response.status_code}"
+    )
     tag, doc = current(client, doc_id)
     stale = read(client, doc_id, **{"If-None-Match": old_tag})
     assert stale.status_code == 200 and stale.json() == doc, (

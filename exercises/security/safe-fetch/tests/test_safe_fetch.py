@@ -98,7 +98,9 @@ def fetch(student, url: str, dns: dict, web: dict) -> tuple[str, str]:
 def test_legit_upload_paths_resolve(student, uploads, cases):
     for user_path, expected in cases["upload_ok"]:
         result = resolve(student, uploads, user_path)
-        assert result is not None, f"{user_path!r} is a legitimate upload path and must not be Blocked"
+        assert result is not None, (
+            f"{user_path!r} is a legitimate upload path and must not be Blocked"
+        )
         assert os.path.realpath(result) == os.path.realpath(uploads / expected), (
             f"resolve_upload_path(base, {user_path!r}) must be base/{expected}"
         )
@@ -139,7 +141,10 @@ def test_symlinks_cannot_escape(student, uploads):
     inside = resolve(student, uploads, "inside_link/x.png")
     assert inside is not None and os.path.realpath(inside) == os.path.realpath(
         uploads / "sub" / "x.png"
-    ), "a symlink that stays inside the upload folder is fine: 'inside_link/x.png' is base/sub/x.png"
+    ), (
+        "a symlink that stays inside the upload folder is fine: "
+        "'inside_link/x.png' is base/sub/x.png"
+    )
 
 
 @pytest.mark.points(1)
@@ -151,7 +156,8 @@ def test_upload_paths_never_escape(student, uploads, cases):
     for user_path in cases["never_escape"]:
         result = resolve(student, uploads, user_path)
         assert result is None or strictly_inside(uploads, result), (
-            f"resolve_upload_path(base, {user_path!r}) returned {result!r}, outside the upload folder"
+            f"resolve_upload_path(base, {user_path!r}) returned {result!r}, "
+            "outside the upload folder"
         )
 
 

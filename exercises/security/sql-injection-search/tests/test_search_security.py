@@ -76,7 +76,9 @@ def test_search_finds_substrings(client):
     ids = {add(client, f"Rowan Quill {t}")["id"], add(client, f"Rowena Quillon {t}")["id"]}
     add(client, f"Someone Else {t}x")
     found = {r.get("id") for r in search(client, "quill")}
-    assert ids <= found, "searching for 'quill' must find 'Rowan Quill ...' and 'Rowena Quillon ...'"
+    assert ids <= found, (
+        "searching for 'quill' must find 'Rowan Quill ...' and 'Rowena Quillon ...'"
+    )
     both = search(client, "QUILL")
     assert ids <= {r.get("id") for r in both}, "the search ignores case for ASCII letters"
     exact = search(client, f"Rowena Quillon {t}")
@@ -132,7 +134,9 @@ def test_empty_query_lists_people(client):
 def test_tautologies_match_nothing(client, data_dir):
     for q in payloads(data_dir)["tautologies"]:
         results = assert_literal(client, q, "an injection attempt")
-        assert results == [], f"searching for {q!r} must find nobody, it found {len(results)} people"
+        assert results == [], (
+            f"searching for {q!r} must find nobody, it found {len(results)} people"
+        )
 
 
 @pytest.mark.points(2)
