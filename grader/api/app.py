@@ -45,4 +45,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.include_router(router, prefix=PREFIX)
     app.include_router(health.router)
     app.include_router(health.router, prefix=PREFIX, include_in_schema=False)
+    from grader import web  # the pages at "/", after the API's routes
+
+    web.install(app)
     return app

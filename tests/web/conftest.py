@@ -1,0 +1,75 @@
+"""Fixtures for the web pages: the app in-process (TestClient) over a migrated
+SQLite database and the tiny test pack, with users who have passwords.
+
+The browser tests (test_browser.py) start their own real stack."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "service"))
+
+from svc_helpers import FakeQueue, make_pack
+
+from grader.api import create_app
+from grader.api.services import Services
+from grader.db import Database, Role
+from grader.services import accounts
+from grader.services.catalog import Catalog
+from grader.settings import Settings
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+USERS = {"alice": Role.STUDENT, "bob": Role.STUDENT, "ada": Role.AUTHOR, "root": Role.ADMIN}
+
+
+def password(name: str) -> str:
+    return f"pw-{name}-correct horse"
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_RE.search(html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path) -> Settings:
+    root = tmp_path / "exercises"
+    make_pack(root, extra="\n\n<script>alert('x')</script>\n\n```python\nprint('hi')\n```\n")
+    return Settings(exercises_dir=root, data_dir=tmp_path / "data",
+                    database_url=f"sqlite:///{tmp_path / 'grader.db'}")
+
+
+@pytest.fixture
+def web_services(web_settings: Settings) -> Iterator[Services]:
+    db = Database(web_settings.database_url or "")
+    db.migrate()
+    for name, role in USERS.items():
+        accounts.create_user(db=db, name=name, role=role, password=password(name))
+    catalog = Catalog(web_settings.exercises_dir)
+    catalog.reload()
+    yield Services(settings=web_settings, db=db, catalog=catalog, queue=FakeQueue(),
+                   redis=None, limiter=None, docker_check=lambda: None)
+    db.dispose()
+
+
+@pytest.fixture
+def app_client(web_services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services=web_services), follow_redirects=False) as client:
+        yield client
+
+
+def sign_in(client: TestClient, name: str) -> str:
+    """Sign in through the form; returns the session's CSRF token."""
+    page = client.get("/signin")
+    assert page.status_code == 200
+    answer = client.post("/signin", data={"name": name, "password": password(name),
+                                          "csrf_token": csrf_of(page.text), "next": "/exercises"})
+    assert answer.status_code == 303, answer.text
+    return csrf_of(client.get("/exercises").text)
