@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.exercises.manifest import Runner
 from grader.exercises.pack import ExercisePack
 from grader.exercises.submission import check_files
 from grader.settings import Settings
@@ -25,12 +26,15 @@ def exercise_limits(pack: ExercisePack, settings: Settings) -> Limits:
 
 
 def image_spec(pack: ExercisePack) -> ExerciseImageSpec:
+    sql = pack.manifest.runner is Runner.SQL
     return ExerciseImageSpec(
         slug=pack.slug,
         content_hash=pack.content_hash,
         tests=pack.tests,
         public_tests=pack.public_tests if pack.public_tests.is_dir() else None,
         data=pack.data if pack.data.is_dir() else None,
+        reference=pack.solution if sql else None,
+        sql_options=pack.manifest.runner_options() if sql else None,
     )
 
 

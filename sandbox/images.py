@@ -32,6 +32,8 @@ from sandbox.offline_base import ensure_base_image as ensure_base_image  # part 
 IMAGES_DIR = Path(__file__).resolve().parent / "images"
 RUNTIME_DIR = IMAGES_DIR / "runtime"
 EXERCISE_DOCKERFILE = IMAGES_DIR / "exercise" / "Dockerfile"
+# sql runner exercises: the same, plus the template cluster built in the image.
+SQL_EXERCISE_DOCKERFILE = IMAGES_DIR / "exercise" / "sql.Dockerfile"
 # Wherever this host imports it from (a checkout or an installed grader).
 HARNESS_DIR = Path(grader_harness.__file__).resolve().parent
 # Bump when the build recipe changes in a way the hash cannot see (this file).
@@ -52,6 +54,10 @@ class ExerciseImageSpec:
     tests: Path
     public_tests: Path | None
     data: Path | None
+    # The sql runner's: the reference solution (its indexes are built into the
+    # image, its queries run beside the student's) and the manifest's [sql].
+    reference: Path | None = None
+    sql_options: dict[str, Any] | None = None
 
 
 def _files(root: Path) -> list[Path]:
@@ -194,10 +200,16 @@ def ensure_exercise_image(
         raise ImageBuildFailed(f"exercise {spec.slug}: no hidden tests folder at {spec.tests}")
     with build_lock(tag, progress):
         if not image_exists(client, tag):
-            folders = {"tests": spec.tests, "public_tests": spec.public_tests, "data": spec.data}
-            files = [(EXERCISE_DOCKERFILE, "Dockerfile", _public)]
+            folders = {"tests": spec.tests, "public_tests": spec.public_tests, "data": spec.data,
+                       "reference": spec.reference}  # fmt: skip
+            sql = spec.sql_options is not None
+            dockerfile = SQL_EXERCISE_DOCKERFILE if sql else EXERCISE_DOCKERFILE
+            files = [(dockerfile, "Dockerfile", _public)]
             files += [(f, f"grader/{n}", _secret) for n, f in folders.items() if f is not None]
-            _build(client, tag, files, {"RUNTIME_IMAGE": runtime}, progress, step="exercise")
+            args = {"RUNTIME_IMAGE": runtime}
+            if sql:
+                args["SQL_OPTIONS"] = json.dumps(spec.sql_options, sort_keys=True)
+            _build(client, tag, files, args, progress, step="exercise")
     return tag
 
 

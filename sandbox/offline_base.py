@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from sandbox.images import Progress
 
 SUITE = "bookworm"
-PACKAGES = ("python3", "python3-venv")
+# postgresql-15: the `sql` runner's server (initdb'd per exercise image, not
+# here). Debian's package would also make a "main" cluster: _TRIM drops it.
+PACKAGES = ("python3", "python3-venv", "postgresql-15")
 MIRROR = os.environ.get("GRADER_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 # Bump when the recipe below changes in a way the hash cannot see.
 RECIPE_VERSION = "1"
@@ -47,7 +49,8 @@ _IMPORT_CHANGES = [
     'CMD ["python3"]',
 ]
 # Caches of debootstrap/apt that only make the image bigger.
-_TRIM = ("var/cache/apt", "var/lib/apt/lists", "usr/share/man", "usr/share/info")
+_TRIM = ("var/cache/apt", "var/lib/apt/lists", "usr/share/man", "usr/share/info",
+         "var/lib/postgresql/15/main", "etc/postgresql/15/main")
 
 
 def cache_dir() -> Path:

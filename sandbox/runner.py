@@ -45,7 +45,11 @@ def owner_label() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def container_settings(limits: Limits, runtime: str) -> dict[str, Any]:
+# The sql runner's copy of the exercise's cluster (counted against memory_mb).
+SQL_SCRATCH = {"/var/lib/grader-pg": "rw,nosuid,nodev,size=256m,mode=1777"}
+
+
+def container_settings(limits: Limits, runtime: str, *, sql: bool = False) -> dict[str, Any]:
     """The keyword arguments of containers.create() for one sandbox."""
     memory = f"{limits.memory_mb}m"
     return {
@@ -55,6 +59,7 @@ def container_settings(limits: Limits, runtime: str) -> dict[str, Any]:
         "tmpfs": {
             "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
             "/workspace": "rw,nosuid,nodev,size=32m,mode=0755",
+            **(SQL_SCRATCH if sql else {}),
         },
         "cap_drop": ["ALL"],
         "cap_add": CAPABILITIES,
@@ -101,7 +106,8 @@ def run_in_sandbox(
     try:
         with docker_errors("creating the sandbox container"):
             container = client.containers.create(
-                image, command, **container_settings(limits, runtime)
+                image, command,
+                **container_settings(limits, runtime, sql=request.config.runner == "sql"),
             )
         allowed = limits.wall_seconds + STARTUP_GRACE_SECONDS
         deadline = time.monotonic() + allowed

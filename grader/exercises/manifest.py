@@ -117,6 +117,34 @@ class PythonOptions(_Strict):
         return value
 
 
+class SqlOptions(_Strict):
+    """The sql runner (docs/authoring.md section 13)."""
+
+    # data/<name>.sql each, loaded after data/schema.sql into its own schema;
+    # "main" is the default dataset of the tests' calls.
+    datasets: Annotated[list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,30}$")]],
+                        Field(min_length=1, max_length=4)] = ["main"]  # fmt: skip
+    # Submitted files of CREATE INDEX statements, applied to every dataset
+    # before the first test (the reference solution's are built into the image).
+    index_files: list[str] = []
+    # Statements allowed per index file: "no scattershot indexes".
+    max_indexes: Annotated[int, Field(ge=0, le=50)] = 5
+
+    @field_validator("datasets")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("dataset names must be unique")
+        if any(name.startswith("reference_") for name in value):
+            raise ValueError("dataset names must not start with 'reference_' (the runner's)")
+        return value
+
+    @field_validator("index_files")
+    @classmethod
+    def _relative(cls, value: list[str]) -> list[str]:
+        return [_check_relative(v) for v in value]
+
+
 class Manifest(_Strict):
     slug: Annotated[str, Field(pattern=SLUG_RE)]
     title: Annotated[str, Field(min_length=3, max_length=120)]
@@ -128,12 +156,15 @@ class Manifest(_Strict):
     scoring: Scoring = Scoring()
     http_app: HttpAppOptions | None = None
     python: PythonOptions | None = None
-    sql: dict[str, Any] | None = None  # the sql runner's options (issue 4)
+    sql: SqlOptions | None = None
 
     @model_validator(mode="after")
     def _runner_options(self) -> Manifest:
         if self.runner is Runner.PYTHON and self.python is None:
             raise ValueError("runner 'python' needs a [python] table with 'module'")
+        for name in (self.sql.index_files if self.sql else []):
+            if not allows(self.submission.files, name):
+                raise ValueError(f"sql.index_files: {name!r} is not matched by submission.files")
         return self
 
     def runner_options(self) -> dict[str, Any]:
@@ -142,7 +173,7 @@ class Manifest(_Strict):
         if self.runner is Runner.PYTHON:
             assert self.python is not None
             return self.python.model_dump()
-        return dict(self.sql or {})
+        return (self.sql or SqlOptions()).model_dump()
 
 
 class MutantSpec(_Strict):

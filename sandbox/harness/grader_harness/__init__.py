@@ -68,6 +68,7 @@ timeout > error (no test could run) > failed > passed.
 from grader_harness.errors import (
     AppNotAnswering,
     Feedback,
+    SqlError,
     StudentCrashed,
     StudentError,
     StudentProblem,
@@ -77,6 +78,7 @@ from grader_harness.errors import (
 __all__ = [
     "AppNotAnswering",
     "Feedback",
+    "SqlError",
     "StudentCrashed",
     "StudentError",
     "StudentProblem",

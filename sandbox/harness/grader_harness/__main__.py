@@ -1,5 +1,6 @@
 """python -m grader_harness [--tests DIR] [--public-tests DIR] [--data DIR]
-                          [--workspace DIR] [--no-drop]
+                          [--workspace DIR] [--reference DIR]
+                          [--sql-template DIR] [--no-drop]
 
 Reads one GradingRequest (JSON) from stdin and writes one Report (JSON) to
 stdout. Exit status:
@@ -35,12 +36,15 @@ def parse_layout(argv: list[str] | None) -> Layout:
     parser.add_argument("--public-tests", type=Path, default=default.public_tests)
     parser.add_argument("--data", type=Path, default=default.data)
     parser.add_argument("--workspace", type=Path, default=default.workspace)
+    parser.add_argument("--reference", type=Path, default=default.reference)
+    parser.add_argument("--sql-template", type=Path, default=default.sql_template)
     parser.add_argument("--no-drop", action="store_true",
                         help="run student processes as ourselves (trusted golden tests only)")
     args = parser.parse_args(argv)
     user = None if args.no_drop else default.student_user
     return Layout(tests=args.tests, public_tests=args.public_tests, data=args.data,
-                  workspace=args.workspace, student_user=user)
+                  workspace=args.workspace, reference=args.reference,
+                  sql_template=args.sql_template, student_user=user)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -54,6 +54,11 @@ class AppNotAnswering(StudentProblem):
     """The student's app is running but closed a connection without answering."""
 
 
+class SqlError(StudentProblem):
+    """The database refused the student's SQL (sql runner): PostgreSQL's own
+    error about the student's statement, or a file the runner will not run."""
+
+
 class StartupFailed(StudentProblem):
     """The student's app did not start, or the student's module did not import."""
 

@@ -8,6 +8,7 @@ the student user (student.py).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
@@ -17,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from grader_harness import http_app, plugin, python_runner
+from grader_harness import plugin
 from grader_harness.deadline import Deadline
 from grader_harness.errors import BadRequest, DeadlineReached, HarnessFault
 from grader_harness.memory import MemoryCounters
@@ -29,14 +30,19 @@ from grader_harness.state import RunState
 from grader_harness.student import StudentProcesses, lookup_user
 from grader_harness.workspace import write_files
 
-RUNNERS: dict[str, ModuleType] = {"python": python_runner, "http-app": http_app}
+# Imported only when used: the sql runner's psycopg costs every other run ~40 ms.
+RUNNERS: dict[str, str] = {
+    "python": "grader_harness.python_runner",
+    "http-app": "grader_harness.http_app",
+    "sql": "grader_harness.sql_runner",
+}
 
 
 def _resolved(layout: Layout) -> tuple[Layout, Path]:
     """Absolute paths, and the rootdir pytest names test ids from."""
     layout = replace(layout, tests=layout.tests.resolve(),
                      public_tests=layout.public_tests.resolve(), data=layout.data.resolve(),
-                     workspace=layout.workspace.resolve())
+                     workspace=layout.workspace.resolve(), reference=layout.reference.resolve())
     if not layout.tests.is_dir():
         raise HarnessFault(f"the hidden tests folder {layout.tests} does not exist")
     roots = [layout.tests] + ([layout.public_tests] if layout.public_tests.is_dir() else [])
@@ -46,6 +52,10 @@ def _resolved(layout: Layout) -> tuple[Layout, Path]:
         # pytest would look for conftest.py files in the student's folder.
         raise HarnessFault(f"the workspace {ws} and the tests' folder {rootdir} overlap")
     return layout, rootdir
+
+
+def _runner(name: str) -> ModuleType:
+    return importlib.import_module(RUNNERS[name])
 
 
 def pytest_args(layout: Layout, rootdir: Path) -> list[str]:
@@ -106,12 +116,14 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
     deadline.arm()
     try:
         code = pytest.main(pytest_args(layout, rootdir),
-                           plugins=[grader, plugin, RUNNERS[config.runner]])
+                           plugins=[grader, plugin, _runner(config.runner)])
     except DeadlineReached:  # the grace alarm, outside of pytest's own net
         code = pytest.ExitCode.INTERRUPTED
     finally:
         deadline.disarm()
         output = procs.close()
+    if state.fault:
+        raise HarnessFault(state.fault)
     if grader.problems:
         raise HarnessFault("the exercise's tests are broken:\n" + "\n".join(grader.problems))
     broken = (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)

@@ -67,6 +67,11 @@ class Layout:
     public_tests: Path = Path("/grader/public_tests")
     data: Path = Path("/grader/data")
     workspace: Path = Path("/workspace/submission")
+    # The sql runner: the reference solution's files (its queries), the
+    # template cluster built with the image, and the tmpfs it is copied to.
+    reference: Path = Path("/grader/reference")
+    sql_template: Path = Path("/opt/grader/pgdata")
+    sql_scratch: Path = Path("/var/lib/grader-pg")
     # Drop to this user for student processes; None runs them as ourselves
     # (only for trusted code on the host: golden tests of the harness).
     student_user: str | None = "student"

@@ -10,6 +10,7 @@ from grader_harness.errors import BadRequest
 from grader_harness.protocol import HIDDEN_MESSAGE_POLICIES, GradingRequest, HarnessConfig
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
+_IDENT = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
@@ -38,6 +39,22 @@ def check_config(config: HarnessConfig) -> None:
         module, _, attr = app.partition(":") if isinstance(app, str) else ("", "", "")
         if not _MODULE.fullmatch(module) or not _MODULE.fullmatch(attr):
             raise BadRequest("the http-app runner needs options.app, as 'package.module:attribute'")
+    if config.runner == "sql":
+        _check_sql_options(config.options)
+
+
+def _check_sql_options(options: dict[str, object]) -> None:
+    datasets = options.get("datasets", ["main"])
+    if not isinstance(datasets, list) or not datasets or not all(
+        isinstance(d, str) and _IDENT.fullmatch(d) for d in datasets
+    ):
+        raise BadRequest("the sql runner's options.datasets must be a list of lowercase names")
+    files = options.get("index_files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise BadRequest("the sql runner's options.index_files must be a list of file names")
+    limit = options.get("max_indexes", 5)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 50:
+        raise BadRequest("the sql runner's options.max_indexes must be an integer from 0 to 50")
 
 
 def parse_request(raw: bytes) -> GradingRequest:

@@ -26,6 +26,8 @@ class RunState:
     call_timed_out: bool = False
     # Why no test could run (the app did not start, the module did not import).
     startup_message: str | None = None
+    # Not the student's doing (the exercise's database did not start): no report.
+    fault: str | None = None
 
     @property
     def workspace(self) -> Path:

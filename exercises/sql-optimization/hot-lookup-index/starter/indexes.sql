@@ -1,0 +1,1 @@
+-- Your CREATE INDEX statements for the "open orders of a customer" lookup.
