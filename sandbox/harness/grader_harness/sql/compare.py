@@ -50,7 +50,8 @@ def assert_buffers_within(student: PlanSummary, reference: PlanSummary, factor: 
     """Shared buffers (hit + read) at most `factor` times the reference's."""
     __tracebackhide__ = True
     if buffer_ratio(student, reference) > factor:
-        raise Feedback(f"{what}: " + efficiency_feedback(student, reference, target=factor))
+        text = efficiency_feedback(student, reference, target=factor)
+        raise Feedback(text.replace("your query", what, 1))
 
 
 def assert_no_seq_scan(plan: PlanSummary, relation: str, what: str = "your query") -> None:
