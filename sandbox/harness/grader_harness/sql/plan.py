@@ -21,11 +21,13 @@ class PlanNode:
     rows: int  # actual rows over all loops
     loops: int
     shared_buffers: int  # hit + read, this node and its children
+    own_buffers: int = 0  # hit + read of this node alone (children's subtracted)
 
     def describe(self) -> str:
         where = f" on {self.relation}" if self.relation else ""
         using = f" using {self.index}" if self.index else ""
-        return f"{self.node_type}{where}{using} ({self.rows} rows)"
+        loops = f" in {self.loops} loops" if self.loops > 1 else ""
+        return f"{self.node_type}{where}{using} ({self.rows} rows{loops})"
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,11 @@ class PlanSummary:
         return {n.index for n in self.nodes if n.index}
 
     def biggest_scan(self) -> PlanNode | None:
-        """The scan that touched the most buffers: what feedback should name."""
+        """The scan that touched the most buffers itself: what feedback should name.
+        By its own buffers: a scan's total also counts subplans run per row
+        (a correlated subquery), which are what scanned too much."""
         scans = [n for n in self.nodes if n.relation]
-        return max(scans, key=lambda n: n.shared_buffers, default=None)
+        return max(scans, key=lambda n: (n.own_buffers, n.shared_buffers), default=None)
 
 
 class PlanFormatError(ValueError):
@@ -61,6 +65,7 @@ def _buffers(node: dict[str, Any]) -> int:
 
 def _walk(node: dict[str, Any]) -> Iterator[PlanNode]:
     loops = int(node.get("Actual Loops", 1)) or 1
+    children = node.get("Plans", [])
     yield PlanNode(
         node_type=str(node["Node Type"]),
         relation=node.get("Relation Name"),
@@ -68,8 +73,9 @@ def _walk(node: dict[str, Any]) -> Iterator[PlanNode]:
         rows=int(node.get("Actual Rows", node.get("Plan Rows", 0))) * loops,
         loops=loops,
         shared_buffers=_buffers(node),
+        own_buffers=max(0, _buffers(node) - sum(_buffers(child) for child in children)),
     )
-    for child in node.get("Plans", []):
+    for child in children:
         yield from _walk(child)
 
 

@@ -1,0 +1,8 @@
+-- One pass over orders (a hash join), grouped per customer; LEFT JOIN keeps
+-- customers without orders, count(o.id) counts them as 0, coalesce gives 0.00.
+SELECT c.id, c.name, count(o.id) AS orders, coalesce(sum(o.total), 0) AS total_spent
+FROM customers AS c
+LEFT JOIN orders AS o ON o.customer_id = c.id
+WHERE c.city = $1::text
+GROUP BY c.id, c.name
+ORDER BY total_spent DESC, c.id
