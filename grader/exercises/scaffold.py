@@ -30,12 +30,11 @@ MODULE_PLACEHOLDER = "__module__"
 # Used when the slug does not make a safe module name (see _module_name).
 FALLBACK_MODULE = "exercise"
 
-# Which runner a new pack of each category starts with. SQL exercises use the
-# python runner until the sql runner arrives (issue 4).
+# Which runner a new pack of each category starts with.
 RUNNER_FOR_CATEGORY: dict[Category, Runner] = {
     Category.API_DESIGN: Runner.HTTP_APP,
     Category.SECURITY: Runner.PYTHON,
-    Category.SQL_OPTIMIZATION: Runner.PYTHON,
+    Category.SQL_OPTIMIZATION: Runner.SQL,
 }
 
 

@@ -28,7 +28,8 @@ def test_new_pack_loads_at_once(tmp_path: Path, category: str) -> None:
     assert pack.slug == "new-thing"
     assert pack.manifest.category.value == category
     assert pack.manifest.runner is RUNNER_FOR_CATEGORY[Category(category)]
-    assert [m.name for m in pack.mutants] == ["hard-coded-name"]
+    expected = ["function-on-column"] if category == "sql-optimization" else ["hard-coded-name"]
+    assert [m.name for m in pack.mutants] == expected
     assert pack.readme.is_file() and pack.starter.is_dir() and pack.solution.is_dir()
     # Templates carry a .j2 suffix; none may leak into the pack.
     assert not list(path.rglob("*.j2"))
@@ -39,7 +40,7 @@ def test_new_pack_loads_at_once(tmp_path: Path, category: str) -> None:
 def test_runners_by_category() -> None:
     assert RUNNER_FOR_CATEGORY[Category.API_DESIGN] is Runner.HTTP_APP
     assert RUNNER_FOR_CATEGORY[Category.SECURITY] is Runner.PYTHON
-    assert RUNNER_FOR_CATEGORY[Category.SQL_OPTIMIZATION] is Runner.PYTHON
+    assert RUNNER_FOR_CATEGORY[Category.SQL_OPTIMIZATION] is Runner.SQL
     for runner in set(RUNNER_FOR_CATEGORY.values()):
         assert (TEMPLATES / runner.value / "exercise.toml.j2").is_file()
 
