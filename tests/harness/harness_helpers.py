@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -42,3 +43,17 @@ def write_tests(folder: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (folder / name).write_text(text)
     return folder
+
+
+def sql_template(data: Path, reference: Path, options: dict[str, Any], cache: Path) -> Path:
+    """The sql runner's template cluster for data/ + reference/, built once per content."""
+    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
+    for folder in (data, reference):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    target = cache / digest.hexdigest()[:16]
+    if not target.exists():
+        subprocess.run([sys.executable, "-m", "grader_harness.sql.cluster", str(data),
+                        str(reference), str(target), json.dumps(options)],
+                       env={**os.environ, "PYTHONPATH": str(HARNESS_ROOT)}, check=True)
+    return target

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,25 +24,38 @@ from golden_cases import (
     request_json,
     write_expected,
 )
-from harness_helpers import harness_argv, run_harness
+from harness_helpers import harness_argv, run_harness, sql_template
 
 from grader_harness.report import parse_report
 
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
-def run_case(case: Path, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
+@pytest.fixture(scope="session")
+def sql_cache() -> Iterator[Path]:
+    # Not under pytest's tmp folders: those are 0700, and the postgres user
+    # (the server runs as it when we are root) must reach the clusters.
+    cache = Path(tempfile.mkdtemp(prefix="grader-sql-golden-"))
+    cache.chmod(0o755)
+    yield cache
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+def run_case(case: Path, tmp_path: Path, sql_cache: Path) -> subprocess.CompletedProcess[bytes]:
     config, files, _ = load_case(case)
     argv = harness_argv(case / "tests", tmp_path / "submission")
+    if (case / "reference").is_dir():  # the sql runner: a template cluster, as the image has
+        template = sql_template(case / "data", case / "reference", config.options, sql_cache)
+        argv += ["--reference", str(case / "reference"), "--sql-template", str(template)]
     stdin = request_json(config, files).encode()
     return run_harness(argv, stdin, cwd=tmp_path, timeout=config.wall_seconds + 20)
 
 
 @pytest.mark.parametrize("case", case_dirs(), ids=lambda path: path.name)
-def test_golden_case(case: Path, tmp_path: Path) -> None:
+def test_golden_case(case: Path, tmp_path: Path, sql_cache: Path) -> None:
     config, _, expected = load_case(case)
     started = time.monotonic()
-    proc = run_case(case, tmp_path)
+    proc = run_case(case, tmp_path, sql_cache)
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     parse_report(proc.stdout)  # exactly one valid report document, nothing else

@@ -1,0 +1,1 @@
+CREATE INDEX items_kind ON items (kind);

@@ -1,0 +1,2 @@
+CREATE INDEX ok_one ON items (kind);
+DROP TABLE items;

@@ -1,0 +1,1 @@
+CREATE INDEX my_kind_idx ON items (kind, id);

@@ -1,0 +1,1 @@
+SELECT count(*) FROM items a, items b, items c
