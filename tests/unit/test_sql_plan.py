@@ -56,3 +56,28 @@ def test_ratio_and_feedback_name_the_scan(seq: str, joined: str) -> None:
 def test_bad_input_is_a_plan_format_error(bad: str) -> None:
     with pytest.raises(PlanFormatError):
         parse_plan(bad)
+
+
+SUBPLAN = [{"Plan": {
+    "Node Type": "Sort", "Total Cost": 900.0, "Actual Rows": 3, "Actual Loops": 1,
+    "Shared Hit Blocks": 1510, "Shared Read Blocks": 0,
+    "Plans": [{
+        "Node Type": "Seq Scan", "Relation Name": "customers", "Total Cost": 800.0,
+        "Actual Rows": 3, "Actual Loops": 1, "Shared Hit Blocks": 1510, "Shared Read Blocks": 0,
+        "Plans": [{"Node Type": "Seq Scan", "Relation Name": "orders", "Total Cost": 700.0,
+                   "Actual Rows": 4, "Actual Loops": 3, "Shared Hit Blocks": 1500,
+                   "Shared Read Blocks": 0}],
+    }],
+}}]
+
+
+def test_feedback_names_the_scan_that_read_most_itself() -> None:
+    """A correlated subquery's buffers count in its outer scan's total too: the
+    feedback must name the inner scan, run once per outer row."""
+    plan = parse_plan(SUBPLAN)
+    by_relation = {n.relation: n for n in plan.nodes if n.relation}
+    assert by_relation["customers"].own_buffers == 10
+    assert by_relation["orders"].own_buffers == 1500
+    worst = plan.biggest_scan()
+    assert worst is not None and worst.relation == "orders"
+    assert worst.describe() == "Seq Scan on orders (12 rows in 3 loops)"
