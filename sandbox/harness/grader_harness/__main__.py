@@ -65,9 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)  # nothing after us reads the request
         os.close(null)
+        from grader_harness.sql import prestart
+
+        prestart.begin(raw, layout)  # the sql runner's server starts while pytest loads
         from grader_harness.grade import grade  # pytest loads only now, with fd 1 safe
 
-        document = grade(raw, layout, STARTED).to_json().encode("utf-8")
+        try:
+            document = grade(raw, layout, STARTED).to_json().encode("utf-8")
+        finally:
+            prestart.abandon()
     except BaseException:
         traceback.print_exc()
         print("grader_harness: harness fault, no report written", file=sys.stderr)

@@ -11,8 +11,7 @@ queries on each dataset, and the checks of sql/compare.py.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,9 @@ from typing import Any
 import pytest
 
 from grader_harness.errors import Feedback, SqlError, StartupFailed
-from grader_harness.sql import compare
+from grader_harness.sql import compare, prestart
 from grader_harness.sql.plan import PlanSummary
-from grader_harness.sql.server import ServerFailed
+from grader_harness.sql.server import Server, ServerFailed
 from grader_harness.sql.session import Result, SqlSession
 from grader_harness.sql.statements import SqlFileError, single_query
 from grader_harness.state import STATE_KEY, RunState
@@ -101,23 +100,19 @@ class SqlTools:
         return self.session.student_indexes(dataset)
 
 
-def _scratch(configured: Path) -> Path:
-    """The sandbox's tmpfs; on the host (golden tests) a fresh folder the
-    postgres user may write in."""
-    if configured.is_dir():
-        return configured
-    made = Path(tempfile.mkdtemp(prefix="grader-pg-"))
-    os.chmod(made, 0o1777)
-    return made
-
-
 def _start(state: RunState) -> SqlSession:
     options = state.config.options
     layout = state.layout
-    session = SqlSession(layout.sql_template, _scratch(layout.sql_scratch),
-                         options.get("datasets", ["main"]), state.call_timeout)  # fmt: skip
+    pending = prestart.take()
+    scratch = pending.scratch if pending else prestart.scratch_dir(layout.sql_scratch)
+    session = SqlSession(layout.sql_template, scratch, options.get("datasets", ["main"]),
+                         state.call_timeout)  # fmt: skip
     try:
-        session.start()
+        if pending is not None and pending.error is not None:
+            raise ServerFailed(str(pending.error))
+        server = pending.server if pending is not None else None
+        assert server is None or isinstance(server, Server)
+        session.start(server, pending.copy_seconds if pending else 0.0)
     except ServerFailed as exc:
         state.fault = f"the exercise's database did not start: {exc}"
         raise RuntimeError(state.fault) from None
@@ -146,6 +141,9 @@ def _grader_sql(request: pytest.FixtureRequest) -> Iterator[SqlSession]:
         raise
     yield session
     session.close()
+    scratch = session.server.socket_dir
+    if scratch != state.layout.sql_scratch:  # a host folder of ours, not the sandbox's tmpfs
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

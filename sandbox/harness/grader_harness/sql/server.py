@@ -69,11 +69,20 @@ class Server:
         self.socket_dir = socket_dir
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, ready_db: str = DATABASE) -> None:
+    def launch(self) -> None:
+        """Start postgres without waiting for it (wait_ready() does)."""
         argv = [binary("postgres"), "-D", str(self.data_dir), "-k", str(self.socket_dir)]
         self.proc = subprocess.Popen(argv, preexec_fn=_as_postgres(), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      start_new_session=True)  # fmt: skip
+
+    def start(self, ready_db: str = DATABASE) -> None:
+        if self.proc is None:
+            self.launch()
+        self.wait_ready(ready_db)
+
+    def wait_ready(self, ready_db: str = DATABASE) -> None:
+        assert self.proc is not None
         socket = self.socket_dir / ".s.PGSQL.5432"
         give_up = time.monotonic() + READY_SECONDS
         while True:

@@ -56,12 +56,17 @@ class SqlSession:
         # Plans are deterministic: tests asking twice (two credit tiers) pay once.
         self._plans: dict[tuple[str, str, str, str], PlanSummary] = {}
 
-    def start(self) -> None:
+    def start(self, prestarted: Server | None = None, copy_seconds: float = 0.0) -> None:
+        """Copy the template and start the server, or adopt one prestart.py launched."""
         began = time.monotonic()
-        run_as_postgres(["cp", "-a", str(self.template), str(self.server.data_dir)])
+        if prestarted is None:
+            run_as_postgres(["cp", "-a", str(self.template), str(self.server.data_dir)])
+            copy_seconds = time.monotonic() - began
+        else:
+            self.server = prestarted
         copied = time.monotonic()
         self.server.start()
-        self.timings = Timings(copy=copied - began, start=time.monotonic() - copied)
+        self.timings = Timings(copy=copy_seconds, start=time.monotonic() - copied)
         for side, role in (("student", STUDENT_ROLE), ("reference", REFERENCE_ROLE),
                            ("owner", OWNER_ROLE)):  # fmt: skip
             self._conns[side] = self.server.connect(role)

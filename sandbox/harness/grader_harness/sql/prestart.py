@@ -1,0 +1,90 @@
+"""Starting the sql runner's server while the harness is still importing pytest.
+
+Copying the template and starting postgres (about 0.1 s in the sandbox) are
+other processes' work, so they overlap the harness's imports (pytest,
+psycopg: about 0.2 s). __main__ calls begin() as soon as it has read the
+request; the runner's session fixture takes the server over with take().
+Stdlib only until the thread runs: nothing here may slow the other runners.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader_harness.protocol import Layout
+
+
+@dataclass
+class Prestart:
+    template: Path
+    scratch: Path
+    thread: threading.Thread | None = None
+    error: BaseException | None = None
+    server: object | None = None  # a sql.server.Server once launched
+    copy_seconds: float = 0.0
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        try:
+            from grader_harness.sql.server import Server, run_as_postgres
+
+            began = time.monotonic()
+            run_as_postgres(["cp", "-a", str(self.template), str(self.scratch / "data")])
+            self.copy_seconds = time.monotonic() - began
+            server = Server(self.scratch / "data", self.scratch)
+            server.launch()
+            self.server = server
+        except BaseException as exc:  # handed to the fixture, which reports it
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+_PENDING: Prestart | None = None
+
+
+def scratch_dir(configured: Path) -> Path:
+    """The sandbox's tmpfs; on the host (golden tests) a fresh folder the
+    postgres user may write in."""
+    if configured.is_dir():
+        return configured
+    made = Path(tempfile.mkdtemp(prefix="grader-pg-"))
+    os.chmod(made, 0o1777)
+    return made
+
+
+def begin(raw: bytes, layout: Layout) -> None:
+    """Start the server in the background if the request is for the sql runner."""
+    global _PENDING
+    try:
+        runner = json.loads(raw).get("config", {}).get("runner")
+    except (ValueError, AttributeError):
+        return  # grade() answers a bad request properly
+    if runner != "sql" or not layout.sql_template.is_dir():
+        return
+    _PENDING = Prestart(layout.sql_template, scratch_dir(layout.sql_scratch))
+    _PENDING.thread = threading.Thread(target=_PENDING.run, name="sql-prestart", daemon=True)
+    _PENDING.thread.start()
+
+
+def take() -> Prestart | None:
+    """The background start, finished (once; None if there was none)."""
+    global _PENDING
+    pending, _PENDING = _PENDING, None
+    if pending is not None:
+        pending.done.wait()
+    return pending
+
+
+def abandon() -> None:
+    """Stop a server nobody took over (the request was refused before the tests)."""
+    pending = take()
+    stop = getattr(pending.server, "stop", None) if pending is not None else None
+    if stop is not None:
+        stop()
