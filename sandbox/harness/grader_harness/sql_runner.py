@@ -124,7 +124,7 @@ def _start(state: RunState) -> SqlSession:
             session.apply_indexes(path.read_text(encoding="utf-8"), str(name),
                                   int(options.get("max_indexes", DEFAULT_MAX_INDEXES)))
         except SqlFileError as exc:
-            session.close()
+            _close(session, state)
             raise StartupFailed(f"your {name} was refused: {exc}",
                                 f"your {name} was refused") from None
     return session
@@ -140,6 +140,10 @@ def _grader_sql(request: pytest.FixtureRequest) -> Iterator[SqlSession]:
         exc.shared = True
         raise
     yield session
+    _close(session, state)
+
+
+def _close(session: SqlSession, state: RunState) -> None:
     session.close()
     scratch = session.server.socket_dir
     if scratch != state.layout.sql_scratch:  # a host folder of ours, not the sandbox's tmpfs
