@@ -87,8 +87,9 @@ class SqlSession:
 
     def _begin(self, conn: psycopg.Connection, schema: str) -> psycopg.RawCursor[Any]:
         cur = psycopg.RawCursor(conn)
-        cur.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(schema)))
-        cur.execute(f"SET LOCAL statement_timeout = {self.timeout_ms}")
+        # Our own text, both in one round trip (simple protocol: no parameters).
+        cur.execute(sql.SQL("SET LOCAL search_path = {}; SET LOCAL statement_timeout = {}").format(
+            sql.Identifier(schema), sql.Literal(self.timeout_ms)))  # fmt: skip
         return cur
 
     def _execute(self, side: str, text: str, dataset: str, params: Sequence[Any],
