@@ -1,0 +1,1 @@
+-- Your CREATE INDEX statement(s) for the dashboard's revenue query.
