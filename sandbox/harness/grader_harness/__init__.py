@@ -54,6 +54,18 @@ Runner `http-app` (options: {"app": "app.main:app"}):
                   before the next test (its state is lost).
     app_log       callable returning the app's output so far (a tail)
 
+Runner `sql` (options: {"datasets": ["main", "alt"], "index_files": [...],
+"max_indexes": 5}; docs/authoring.md section 13):
+    sql           SqlTools: sql.student("query.sql", dataset=, params=) and
+                  sql.reference(...) return Result(columns, rows);
+                  explain_student / explain_reference / explain(text, side=)
+                  return a PlanSummary (shared buffers hit + read, nodes);
+                  sql.query(text, side="student"|"reference") runs the
+                  exercise's own query; sql.student_indexes(dataset);
+                  checks assert_same_rows, assert_buffers_within,
+                  assert_no_seq_scan raise Feedback. The student's SQL errors
+                  raise SqlError, a cancelled query StudentTimeout.
+
 Limits. The whole run ends by wall_seconds - 1 s: the test running then
 fails with a timeout message, tests not yet run are errors ("not run") that
 still count in max_score. Output of the student's processes counts against
