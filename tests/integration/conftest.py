@@ -12,6 +12,7 @@ from grader.exercises.pack import ExercisePack, load_pack
 from grader.grading import ensure_image, grade_files
 from grader.settings import Settings
 from grader_harness.report import Report
+from sandbox.runner import LABEL_OWNER, owner_label
 
 PACKS = Path(__file__).resolve().parent.parent / "fixtures" / "packs"
 SANDBOX_LABEL = "grader.sandbox=1"
@@ -45,9 +46,15 @@ def grade_probe(probe_pack: ExercisePack, settings: Settings) -> Callable[..., R
 
 @pytest.fixture(autouse=True)
 def no_container_left_behind(docker_client: docker.DockerClient) -> Iterator[None]:
-    """Every grading removes its container, whatever happened in it."""
+    """Every grading removes its container, whatever happened in it.
+
+    Only this process's sandboxes count (their owner label): another grader
+    sharing the engine may have its own running meanwhile.
+    """
+    mine = [SANDBOX_LABEL, f"{LABEL_OWNER}={owner_label()}"]
+
     def sandboxes() -> set[str]:
-        found = docker_client.containers.list(all=True, filters={"label": SANDBOX_LABEL})
+        found = docker_client.containers.list(all=True, filters={"label": mine})
         return {c.id for c in found}
 
     before = sandboxes()
