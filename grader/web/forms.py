@@ -42,14 +42,16 @@ async def read_files(form: FormData) -> tuple[dict[str, str], list[FileRow]]:
                 raise Invalid(f"the file uploaded for {path or upload.filename!r} is not "
                               "UTF-8 text") from None
             path = path or upload.filename
-        rows.append(FileRow(index=index, path=path, content=text,
-                            fixed=form.get(f"fixed-{index}") == "1"))
+        fixed = form.get(f"fixed-{index}") == "1"
+        rows.append(FileRow(index=index, path=path, content=text, fixed=fixed))
         if not path and not text.strip():
             continue
         if not path:
             raise Invalid("a file was given without a path: give its path, e.g. app/extra.py")
-        if text.strip():
+        # A starter file's row is sent even when empty (an empty __init__.py
+        # counts); an extra row only when it has text.
+        if fixed or text.strip():
             files[path] = text
-    if not files:
+    if not any(text.strip() for text in files.values()):
         raise Invalid("nothing to submit: every file is empty")
     return files, rows
