@@ -11,7 +11,11 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -107,8 +111,18 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
     return redirect(request, "/signin?next=" + quote(exc.next_path, safe="/"))
 
 
+async def _bad_form(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if request.url.path.startswith(API_PATHS):
+        return await request_validation_exception_handler(request, exc)
+    fields = ", ".join(str(err["loc"][-1]) for err in exc.errors() if err.get("loc"))
+    return await _http_error(request, StarletteHTTPException(
+        422, f"Some fields were not accepted ({fields}): too long, or not what was expected."))
+
+
 def install_errors(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _bad_form)
     app.add_exception_handler(web_session.SignInRequired, _sign_in_first)
 
 

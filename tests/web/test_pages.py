@@ -205,3 +205,13 @@ def test_error_pages_are_html_and_the_api_keeps_json(app_client: TestClient) -> 
     assert app_client.get("/exercises/nope").status_code == 404
     assert app_client.get("/healthz").status_code == 200
     assert app_client.get("/static/style.css").status_code == 200
+
+
+def test_a_bad_form_field_is_an_html_page_and_the_api_keeps_json_422(
+        app_client: TestClient) -> None:
+    page = app_client.get("/signin")
+    answer = app_client.post("/signin", data={"name": "x" * 200, "password": "p",
+                                              "csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 422 and "name" in answer.text and "<html" in answer.text
+    api = app_client.get("/api/v1/submissions?limit=0", headers={"Authorization": "Bearer x"})
+    assert api.status_code in (401, 422) and api.headers["content-type"] == "application/json"
