@@ -52,6 +52,8 @@ def test_index_statements_allow_only_create_index() -> None:
         ("create index i on orders (pg_sleep(10))", "'pg_sleep' is not allowed"),
         ("create index concurrently i on orders (a)", "only CREATE INDEX"),
         ("create index i on orders (a) tablespace pg_default", "'tablespace'"),
+        ("create index i on reference_main.orders (a)", "without a schema"),
+        ('create index i on only "reference_main" . orders (a)', "without a schema"),
     ]:
         with pytest.raises(SqlFileError, match=says):
             index_statements(bad)

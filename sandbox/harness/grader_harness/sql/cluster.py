@@ -29,6 +29,7 @@ from grader_harness.sql.settings import (
     DATABASE,
     OS_USER,
     OWNER_ROLE,
+    REFERENCE_OWNER_ROLE,
     REFERENCE_PREFIX,
     REFERENCE_ROLE,
     STUDENT_ROLE,
@@ -38,6 +39,7 @@ from grader_harness.sql.statements import index_statements, split_statements
 
 _ROLES_SQL = f"""
 CREATE ROLE {OWNER_ROLE} LOGIN;
+CREATE ROLE {REFERENCE_OWNER_ROLE} NOLOGIN;
 CREATE ROLE {STUDENT_ROLE} LOGIN;
 CREATE ROLE {REFERENCE_ROLE} LOGIN;
 CREATE DATABASE {DATABASE} OWNER {ADMIN_ROLE};
@@ -64,12 +66,12 @@ def _run_file(conn: psycopg.Connection, path: Path) -> None:
             raise ServerFailed(f"{path.name}: {exc}".strip()) from None
 
 
-def _load_schema(conn: psycopg.Connection, schema: str, role: str, data: Path,
+def _load_schema(conn: psycopg.Connection, schema: str, role: str, owner: str, data: Path,
                  dataset: str, index_files: list[Path]) -> None:  # fmt: skip
     ident = sql.Identifier(schema)
     conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
-        ident, sql.Identifier(OWNER_ROLE)))  # fmt: skip
-    conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(OWNER_ROLE)))
+        ident, sql.Identifier(owner)))  # fmt: skip
+    conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(owner)))
     conn.execute(sql.SQL("SET search_path = {}").format(ident))
     _run_file(conn, data / "schema.sql")
     _run_file(conn, data / f"{dataset}.sql")
@@ -114,9 +116,9 @@ def build(data: Path, reference: Path, target: Path, options: dict[str, Any]) ->
                 for statement in split_statements(_LOCKDOWN_SQL):
                     conn.execute(statement.encode())
                 for dataset in datasets:
-                    _load_schema(conn, dataset, STUDENT_ROLE, data, dataset, [])
-                    _load_schema(conn, REFERENCE_PREFIX + dataset, REFERENCE_ROLE, data,
-                                 dataset, index_files)  # fmt: skip
+                    _load_schema(conn, dataset, STUDENT_ROLE, OWNER_ROLE, data, dataset, [])
+                    _load_schema(conn, REFERENCE_PREFIX + dataset, REFERENCE_ROLE,
+                                 REFERENCE_OWNER_ROLE, data, dataset, index_files)  # fmt: skip
                 conn.execute("VACUUM (FREEZE, ANALYZE)")
                 # Measured: right after the loads, this VACUUM leaves the
                 # visibility map mostly unset (relallvisible 0 of 750), so

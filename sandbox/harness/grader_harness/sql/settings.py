@@ -20,7 +20,8 @@ SCRATCH_DIR = Path("/var/lib/grader-pg")
 OS_USER = "postgres"  # PostgreSQL refuses to run as root
 
 ADMIN_ROLE = "grader_admin"  # superuser: build time and start-up only
-OWNER_ROLE = "exercise_owner"  # owns every table; runs the student's CREATE INDEX
+OWNER_ROLE = "exercise_owner"  # owns the student's schemas' tables; runs their CREATE INDEX
+REFERENCE_OWNER_ROLE = "reference_owner"  # owns reference_*: out of the student's DDL's reach
 STUDENT_ROLE = "student_sql"  # runs the student's queries: SELECT on its schemas only
 REFERENCE_ROLE = "reference_sql"  # runs the reference queries: SELECT on reference_* only
 DATABASE = "exercise"

@@ -78,6 +78,13 @@ _CREATE_INDEX = re.compile(
     r"^create\s+(unique\s+)?index\s+(if\s+not\s+exists\s+)?[A-Za-z_][\w$]*\s+on\s+",
     re.IGNORECASE,
 )
+# The table must be the dataset's own: a schema-qualified name could reach
+# another schema (the reference's tables have another owner anyway).
+_QUALIFIED_TABLE = re.compile(
+    r'^create\s+(unique\s+)?index\s+(if\s+not\s+exists\s+)?[A-Za-z_][\w$]*\s+on\s+'
+    r'(only\s+)?("[^"]*"|[A-Za-z_][\w$]*)\s*\.',
+    re.IGNORECASE,
+)
 # Words that have no business in an index definition: they would let an
 # "index" statement do something else as the table's owner.
 _FORBIDDEN_IN_INDEX = re.compile(
@@ -103,6 +110,10 @@ def index_statements(text: str, *, filename: str = "indexes.sql", limit: int = 5
     for number, statement in enumerate(statements, start=1):
         if not _CREATE_INDEX.match(statement):
             raise SqlFileError(f"{filename}, statement {number}: only CREATE INDEX is allowed")
+        if _QUALIFIED_TABLE.match(statement):
+            raise SqlFileError(
+                f"{filename}, statement {number}: name the table without a schema (ON orders)"
+            )
         bad = _FORBIDDEN_IN_INDEX.search(statement)
         if bad:
             raise SqlFileError(

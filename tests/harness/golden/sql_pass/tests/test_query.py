@@ -38,3 +38,17 @@ def test_student_role_cannot_reach_the_reference_or_settings(sql):
             assert "permission denied" in str(exc), str(exc)
         else:
             raise AssertionError(f"{text} ran")
+
+
+def test_index_role_cannot_touch_the_reference_tables(sql):
+    # Past the allow-list (which refuses schema-qualified names), the database
+    # itself refuses: the reference's tables have another owner.
+    owner = sql.session._conns["owner"]
+    try:
+        owner.execute("CREATE INDEX evil ON reference_main.items (price)")
+    except Exception as exc:
+        assert "permission denied for schema reference_main" in str(exc), str(exc)
+    else:
+        raise AssertionError("the student's index role created an index on the reference")
+    finally:
+        owner.rollback()
