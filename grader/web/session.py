@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, HTTPException, Request, Response
@@ -40,14 +41,14 @@ class WebSession:
 
 
 def _serializer(services: Services) -> URLSafeTimedSerializer:
-    cached: URLSafeTimedSerializer | None = getattr(services, "_web_serializer", None)
-    if cached is None:
-        # A key of its own, derived from the server secret (webhooks use the secret as is).
-        key = hmac.new(config.secret_key(services.settings), SALT.encode(),
-                       hashlib.sha256).hexdigest()
-        cached = URLSafeTimedSerializer(key, salt=SALT)
-        services._web_serializer = cached  # type: ignore[attr-defined]
-    return cached
+    return _serializer_for(config.secret_key(services.settings))
+
+
+@lru_cache(maxsize=4)
+def _serializer_for(secret: bytes) -> URLSafeTimedSerializer:
+    # A key of its own, derived from the server secret (webhooks use the secret as is).
+    key = hmac.new(secret, SALT.encode(), hashlib.sha256).hexdigest()
+    return URLSafeTimedSerializer(key, salt=SALT)
 
 
 def new_session(user_id: int | None = None) -> WebSession:

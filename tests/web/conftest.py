@@ -73,3 +73,7 @@ def sign_in(client: TestClient, name: str) -> str:
                                           "csrf_token": csrf_of(page.text), "next": "/exercises"})
     assert answer.status_code == 303, answer.text
     return csrf_of(client.get("/exercises").text)
+
+
+# The browser tests' fixtures (a real stack and Chromium), defined beside them.
+from browser_stack import browser, new_page, stack  # noqa: E402, F401
