@@ -183,3 +183,27 @@ def test_phone_width_has_no_sideways_scroll(new_page: Any) -> None:
     shot(page, "exercise-phone")
     page.keyboard.press("Tab")  # the first stop is the skip link
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+
+
+def test_keyboard_reaches_the_submit_button_and_pages_load_fast(new_page: Any) -> None:
+    page = new_page()
+    sign_in(page, "alice")
+    timings = {}
+    for path in ("/exercises", f"/exercises/{SLUG}", "/submissions"):
+        page.goto(path)
+        timings[path] = page.evaluate(
+            "performance.getEntriesByType('navigation')[0].duration")
+    print("page load (navigation duration, ms):",
+          {path: round(ms) for path, ms in timings.items()})
+    assert all(ms < 3000 for ms in timings.values()), timings
+    page.goto(f"/exercises/{SLUG}")
+    labels = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        labels.append(page.evaluate("document.activeElement.id || "
+                                    "document.activeElement.textContent"))
+        if labels[-1] == "Submit for grading":
+            break
+    assert labels[-1] == "Submit for grading", labels
+    # Every text area and upload is on the way.
+    assert {"content-0", "upload-0", "content-1", "upload-1"} <= set(labels), labels

@@ -215,3 +215,45 @@ def test_a_bad_form_field_is_an_html_page_and_the_api_keeps_json_422(
     assert answer.status_code == 422 and "name" in answer.text and "<html" in answer.text
     api = app_client.get("/api/v1/submissions?limit=0", headers={"Authorization": "Bearer x"})
     assert api.status_code in (401, 422) and api.headers["content-type"] == "application/json"
+
+
+def _timeout_report(**_: object) -> object:
+    from grader_harness.report import Outcome, Status, TestResult, Visibility, build_report
+
+    tests = [TestResult(id="t::slow", name="test_slow", outcome=Outcome.ERROR, points=0,
+                        max_points=2, duration=5.0, visibility=Visibility.PUBLIC)]
+    return build_report(tests, limit_hit=Status.TIMEOUT, message="wall time limit of 5 s",
+                        output="<b>printed</b>")
+
+
+def _broken_sandbox(**_: object) -> object:
+    raise RuntimeError("Docker engine is not reachable")
+
+
+def test_timeout_and_not_gradable_are_worded_for_the_student(
+        app_client: TestClient, web_services: Services) -> None:
+    csrf = sign_in(app_client, "alice")
+    shown = {}
+    for name, grade in (("timeout", _timeout_report), ("broken", _broken_sandbox)):
+        sub_id = _submit(app_client, csrf, "PASS", nonce=name)
+        grading.grade_submission(
+            db=web_services.db, catalog=web_services.catalog, submission_id=sub_id,
+            claim_id="t", grade=grade, settings=None, worker="test", max_retries=0,
+            lease_seconds=60, infra_errors=(RuntimeError,))
+        shown[name] = app_client.get(f"/submissions/{sub_id}").text
+    assert "Time limit reached" in shown["timeout"] and "0 / 2" in shown["timeout"]
+    assert "&lt;b&gt;printed&lt;/b&gt;" in shown["timeout"]  # output is escaped
+    assert "wall time limit of 5 s" in shown["timeout"]
+    assert "problem on our side" in shown["broken"] and "did not cost you an attempt" in (
+        shown["broken"])
+    assert 'http-equiv="refresh"' not in shown["broken"]  # final: no more reloading
+
+
+def test_a_pending_submission_page_refreshes_itself_without_javascript(
+        app_client: TestClient) -> None:
+    csrf = sign_in(app_client, "alice")
+    page = app_client.get(f"/submissions/{_submit(app_client, csrf, 'PASS')}").text
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
+    assert 'id="status"' in page and ">queued<" in page
+    assert '<script src="/static/live.js" defer></script>' in page
+    assert app_client.get("/static/live.js").status_code == 200
