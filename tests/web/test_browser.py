@@ -207,3 +207,35 @@ def test_keyboard_reaches_the_submit_button_and_pages_load_fast(new_page: Any) -
     assert labels[-1] == "Submit for grading", labels
     # Every text area and upload is on the way.
     assert {"content-0", "upload-0", "content-1", "upload-1"} <= set(labels), labels
+
+
+CONTRAST = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const bg = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e)
+      .backgroundColor); if (c.length < 4 || c[3] > 0) return c.slice(0, 3); }
+    return [255, 255, 255]; };
+  const worst = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    if (e.closest('svg') || e.closest('.highlight') || !e.offsetParent) continue;
+    const a = lum(rgb(getComputedStyle(e).color)), b = lum(bg(e));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) worst.push(e.tagName + '.' + e.className + ' ' + ratio.toFixed(2));
+  }
+  return worst;
+}"""
+
+
+def test_text_contrast_is_at_least_4_5_to_1(new_page: Any) -> None:
+    page = new_page()
+    sign_in(page, "ada")
+    for path in ("/exercises", f"/exercises/{SLUG}", "/submissions", "/author",
+                 f"/author/exercises/{SLUG}"):
+        page.goto(path)
+        assert page.evaluate(CONTRAST) == [], path
+    # The check itself notices a pale heading.
+    page.evaluate("document.querySelector('h1').style.color = '#bbbbbb'")
+    assert any(found.startswith("H1") for found in page.evaluate(CONTRAST))
