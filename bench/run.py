@@ -26,12 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "service"))
 
-from svc_helpers import RedisServer, WorkerProcess, free_port, service_env, wait_for  # noqa: E402
+from live_service import running_service  # noqa: E402
+from svc_helpers import RedisServer  # noqa: E402
 
 from grader.exercises.catalogue import find_pack  # noqa: E402
 from grader.exercises.pack import ExercisePack, load_pack  # noqa: E402
@@ -73,33 +72,16 @@ def main() -> None:
     redis = RedisServer(tmp)
     redis.start()
     settings = settings.model_copy(update={"redis_url": redis.url})
-    env = service_env(settings, rate_limit_submissions=100_000, queue_max_depth=100_000)
-    port = free_port()
-    api = subprocess.Popen([sys.executable, "-m", "grader.cli.main", "api", "--port", str(port)],
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    worker = WorkerProcess("bench", env, tmp / "worker.log", fake=False,
-                           concurrency=args.concurrency)
     try:
-        worker.start(timeout=60)
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _up(url), 60)
-        cli(env, "users", "add", "bench")
-        token = cli(env, "tokens", "create", "bench").splitlines()[-1]
-        api_client = ApiClient(url, token, timeout=120)
-        run_benchmark(api_client, pack, files, settings, client, args)
-        api_client.close()
+        with running_service(settings, tmp, name="bench", concurrency=args.concurrency,
+                             rate_limit_submissions=100_000, queue_max_depth=100_000) as (url, env):
+            cli(env, "users", "add", "bench")
+            token = cli(env, "tokens", "create", "bench").splitlines()[-1]
+            api_client = ApiClient(url, token, timeout=120)
+            run_benchmark(api_client, pack, files, settings, client, args)
+            api_client.close()
     finally:
-        worker.stop()
-        api.terminate()
-        api.wait(timeout=30)
         redis.stop()
-
-
-def _up(url: str) -> bool:
-    try:
-        return httpx.get(url + "/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def graded(api: ApiClient, sub_id: str) -> None:

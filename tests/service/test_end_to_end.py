@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from svc_helpers import Receiver, RedisServer, WorkerProcess, free_port, service_env, wait_for
+from live_service import docker_up, running_service
+from svc_helpers import Receiver, RedisServer, wait_for
 
 from grader.exercises.submission import read_submission
 from grader.services import config, webhooks
@@ -27,16 +28,6 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 # Packs that load (one being written by an author is left out, as the
 # service's own catalogue does; `grader exercises check` reports it).
 PACKS = sorted(Catalog(REPO_ROOT / "exercises").reload().values(), key=lambda p: p.slug)
-
-
-def _docker_up() -> bool:
-    try:
-        from sandbox import engine
-
-        engine.connect(None).ping()
-        return True
-    except Exception:
-        return False
 
 
 @dataclass
@@ -54,7 +45,7 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not _docker_up():
+    if not docker_up():
         pytest.skip("no Docker engine answers")
     tmp = tmp_path_factory.mktemp("e2e")
     redis = RedisServer(tmp)
@@ -62,32 +53,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     settings = Settings(exercises_dir=REPO_ROOT / "exercises", data_dir=tmp / "data",
                         database_url=f"sqlite:///{tmp / 'grader.db'}", redis_url=redis.url,
                         rate_limit_submissions=1000)
-    env = service_env(settings, rate_limit_submissions=1000)
-    port = free_port()
-    api_log = (tmp / "api.log").open("wb")
-    api = subprocess.Popen([sys.executable, "-m", "grader.cli.main", "api", "--port", str(port)],
-                           env=env, stdout=api_log, stderr=api_log, start_new_session=True)
-    worker = WorkerProcess("e2e", env, tmp / "worker.log", fake=False, concurrency=2)
     try:
-        worker.start(timeout=60)
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _ok(url + "/healthz"), 60)
-        assert cli(env, "users", "add", "eve", "--role", "student").returncode == 0
-        made = cli(env, "tokens", "create", "eve")
-        assert made.returncode == 0, made.stderr
-        yield Stack(url=url, token=made.stdout.strip(), settings=settings, env=env)
+        with running_service(settings, tmp, name="e2e", rate_limit_submissions=1000) as (url, env):
+            assert cli(env, "users", "add", "eve", "--role", "student").returncode == 0
+            made = cli(env, "tokens", "create", "eve")
+            assert made.returncode == 0, made.stderr
+            yield Stack(url=url, token=made.stdout.strip(), settings=settings, env=env)
     finally:
-        worker.stop()
-        api.terminate()
-        api.wait(timeout=20)
         redis.stop()
-
-
-def _ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def test_readyz_sees_database_redis_and_docker(stack: Stack) -> None:

@@ -6,16 +6,14 @@ headless Chromium (Debian's package) driven by Playwright; never
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from svc_helpers import RedisServer, WorkerProcess, free_port, service_env, wait_for
+from live_service import docker_up, running_service
+from svc_helpers import RedisServer
 
 from grader.db import Database
 from grader.services import accounts
@@ -38,30 +36,13 @@ class Stack:
     catalog: Catalog
 
 
-def _docker_up() -> bool:
-    try:
-        from sandbox import engine
-
-        engine.connect(None).ping()
-        return True
-    except Exception:
-        return False
-
-
-def _ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from conftest import USERS, password
 
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    if not _docker_up():
+    if not docker_up():
         pytest.skip("no Docker engine answers")
     tmp = tmp_path_factory.mktemp("web")
     root = tmp / "exercises"
@@ -77,23 +58,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     db.migrate()
     for name, role in USERS.items():
         accounts.create_user(db=db, name=name, role=role, password=password(name))
-    env = service_env(settings, rate_limit_submissions=1000)
-    port = free_port()
-    api_log = (tmp / "api.log").open("wb")
-    api = subprocess.Popen([sys.executable, "-m", "grader.cli.main", "api", "--port", str(port)],
-                           env=env, stdout=api_log, stderr=api_log, start_new_session=True)
-    worker = WorkerProcess("web", env, tmp / "worker.log", fake=False, concurrency=2)
     try:
-        worker.start(timeout=60)
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _ok(url + "/healthz"), 60)
-        catalog = Catalog(root)
-        catalog.reload()
-        yield Stack(url=url, settings=settings, db=db, catalog=catalog)
+        with running_service(settings, tmp, name="web", rate_limit_submissions=1000) as (url, _):
+            catalog = Catalog(root)
+            catalog.reload()
+            yield Stack(url=url, settings=settings, db=db, catalog=catalog)
     finally:
-        worker.stop()
-        api.terminate()  # our own child, by pid
-        api.wait(timeout=20)
         redis.stop()
         db.dispose()
 
