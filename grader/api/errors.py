@@ -37,9 +37,14 @@ STATUS[TooLarge] = 413
 STATUS[UnsupportedMedia] = 415
 
 
+def status_of(exc: ServiceError) -> int:
+    """The HTTP status of a domain error; the web pages use the same table."""
+    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+
+
 def service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+    status = status_of(exc)
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited | Unavailable):
         headers["Retry-After"] = str(exc.retry_after)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from grader.api import exercises as api_exercises
 from grader.api.deps import ServicesDep
+from grader.api.errors import status_of
 from grader.api.services import Services
 from grader.db import User
 from grader.exercises.pack import pack_files
@@ -19,7 +20,7 @@ from grader.services import stats, submissions
 from grader.services.errors import ServiceError
 from grader.web.forms import FileRow, read_files
 from grader.web.markdown import render_markdown
-from grader.web.pages import domain_errors, redirect, render, status_of
+from grader.web.pages import domain_errors, redirect, render
 from grader.web.session import Csrf, OptionalUser, WebUser
 
 router = APIRouter()

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.templating import Jinja2Templates
 
+from grader.api.errors import status_of
 from grader.api.services import Services
 from grader.services.errors import ServiceError
 from grader.web import session as web_session
@@ -124,15 +125,6 @@ def install_errors(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _bad_form)
     app.add_exception_handler(web_session.SignInRequired, _sign_in_first)
-
-
-STATUS_OF = {"NotFound": 404, "Forbidden": 403, "Invalid": 422, "Conflict": 409,
-             "TooLarge": 413, "RateLimited": 429, "Unavailable": 503, "Unauthorized": 401}
-
-
-def status_of(exc: ServiceError) -> int:
-    return next((STATUS_OF[cls.__name__] for cls in type(exc).__mro__
-                 if cls.__name__ in STATUS_OF), 400)
 
 
 @contextmanager
