@@ -38,7 +38,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from conftest import USERS, password
+    from web_helpers import USERS, password
 
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")

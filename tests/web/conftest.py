@@ -5,7 +5,6 @@ The browser tests (test_browser.py) start their own real stack."""
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,28 +13,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "service"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from svc_helpers import FakeQueue, make_pack
+from web_helpers import USERS, password
 
 from grader.api import create_app
 from grader.api.services import Services
-from grader.db import Database, Role
+from grader.db import Database
 from grader.services import accounts
 from grader.services.catalog import Catalog
 from grader.settings import Settings
-
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-USERS = {"alice": Role.STUDENT, "bob": Role.STUDENT, "ada": Role.AUTHOR, "root": Role.ADMIN}
-
-
-def password(name: str) -> str:
-    return f"pw-{name}-correct horse"
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF_RE.search(html)
-    assert found, "no CSRF field on the page"
-    return found.group(1)
 
 
 @pytest.fixture
@@ -63,16 +51,6 @@ def web_services(web_settings: Settings) -> Iterator[Services]:
 def app_client(web_services: Services) -> Iterator[TestClient]:
     with TestClient(create_app(services=web_services), follow_redirects=False) as client:
         yield client
-
-
-def sign_in(client: TestClient, name: str) -> str:
-    """Sign in through the form; returns the session's CSRF token."""
-    page = client.get("/signin")
-    assert page.status_code == 200
-    answer = client.post("/signin", data={"name": name, "password": password(name),
-                                          "csrf_token": csrf_of(page.text), "next": "/exercises"})
-    assert answer.status_code == 303, answer.text
-    return csrf_of(client.get("/exercises").text)
 
 
 # The browser tests' fixtures (a real stack and Chromium), defined beside them.

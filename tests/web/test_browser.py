@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from browser_stack import SHOTS, SLUG, Stack
-from conftest import password
 from svc_helpers import FakeQueue
+from web_helpers import password
 
 from grader.exercises.submission import read_submission
 from grader.services import accounts, submissions

@@ -8,9 +8,9 @@ from __future__ import annotations
 import io
 import zipfile
 
-from conftest import csrf_of, password, sign_in
 from fastapi.testclient import TestClient
 from svc_helpers import fake_grade
+from web_helpers import csrf_of, password, sign_in
 
 from grader.api.services import Services
 from grader.services import accounts, grading
