@@ -3,7 +3,8 @@
 Copying the template and starting postgres (about 0.1 s in the sandbox) are
 other processes' work, so they overlap the harness's imports (pytest,
 psycopg: about 0.2 s). __main__ calls begin() as soon as it has read the
-request; the runner's session fixture takes the server over with take().
+request (a warm start, warm.py, calls start() before the request came); the
+runner's session fixture takes the server over with take().
 Stdlib only until the thread runs: nothing here may slow the other runners.
 """
 
@@ -61,16 +62,28 @@ def scratch_dir(configured: Path) -> Path:
 
 def begin(raw: bytes, layout: Layout) -> None:
     """Start the server in the background if the request is for the sql runner."""
-    global _PENDING
     try:
         runner = json.loads(raw).get("config", {}).get("runner")
     except (ValueError, AttributeError):
         return  # grade() answers a bad request properly
-    if runner != "sql" or not layout.sql_template.is_dir():
+    if runner == "sql":
+        start(layout)
+
+
+def start(layout: Layout) -> None:
+    """Start the server in the background (an image without a template has none)."""
+    global _PENDING
+    if _PENDING is not None or not layout.sql_template.is_dir():
         return
     _PENDING = Prestart(layout.sql_template, scratch_dir(layout.sql_scratch))
     _PENDING.thread = threading.Thread(target=_PENDING.run, name="sql-prestart", daemon=True)
     _PENDING.thread.start()
+
+
+def wait() -> None:
+    """Until the background start (if any) is done; it stays to be taken."""
+    if _PENDING is not None:
+        _PENDING.done.wait()
 
 
 def take() -> Prestart | None:

@@ -1,0 +1,68 @@
+"""`python -m grader_harness --warm RUNNER`: loaded before the request exists.
+
+Run on the host like the other channel tests; the warm pool's containers
+(tests/sandbox/test_sandbox_pool.py) run the same harness in real Docker.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from harness_helpers import HARNESS_ROOT, harness_argv, request, write_tests
+
+from grader_harness.report import parse_report
+
+SLOW_TEST = {"test_one.py": "import time\ndef test_one(student):\n"
+                            "    time.sleep(0.5)\n    assert student.f() == 1\n"}  # fmt: skip
+SOLUTION = {"solution.py": "def f():\n    return 1\n"}
+
+
+def start_warm(tmp_path: Path, *extra: str) -> subprocess.Popen[bytes]:
+    folder = write_tests(tmp_path / "ex" / "tests", SLOW_TEST)
+    argv = [*harness_argv(folder, tmp_path / "ws" / "submission"), "--warm", "python", *extra]
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(HARNESS_ROOT)})  # fmt: skip
+
+
+def test_the_request_is_one_line_and_its_clock_starts_when_it_arrives(tmp_path: Path) -> None:
+    proc = start_warm(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        # Longer than the whole wall-time limit: a clock started at the
+        # process's start would have run out before the request came.
+        time.sleep(2.5)
+        assert proc.poll() is None, "the warm harness did not wait for its request"
+        # No EOF: attaching to a running container cannot close its stdin.
+        proc.stdin.write(request(SOLUTION, wall_seconds=2.0) + b"\n")
+        proc.stdin.flush()
+        stdout = proc.stdout.read()
+        assert proc.wait(timeout=30) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.kill()
+        proc.wait()
+    report = parse_report(stdout)
+    assert (report.status, report.score) == ("passed", 1.0), report.message
+    assert 0.5 <= report.duration < 2.0  # the test's sleep, not the time spent waiting
+
+
+def test_a_warm_harness_without_a_request_exits_alone(tmp_path: Path) -> None:
+    proc = start_warm(tmp_path, "--idle-seconds", "1")
+    began = time.monotonic()
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        code = proc.wait(timeout=30)  # stdin stays open: only the idle limit ends it
+    finally:
+        proc.kill()
+    assert code == 4, proc.stderr.read().decode(errors="replace")
+    assert proc.stdout.read() == b""  # no report
+    assert time.monotonic() - began < 15
+
+
+def test_closing_stdin_before_a_request_ends_a_warm_harness(tmp_path: Path) -> None:
+    proc = start_warm(tmp_path)
+    out, _ = proc.communicate(b"", timeout=30)
+    assert (proc.returncode, out) == (4, b"")
