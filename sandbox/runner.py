@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import docker
 import docker.errors
@@ -23,8 +23,11 @@ from docker.models.containers import Container
 from grader_harness.protocol import GradingRequest
 from grader_harness.report import Report, ReportFormatError, Status, parse_report
 from sandbox.engine import docker_errors
-from sandbox.errors import HarnessFailed, ImageMissing
+from sandbox.errors import HarnessFailed, ImageMissing, SandboxError
 from sandbox.limits import Limits
+
+if TYPE_CHECKING:
+    from sandbox.pool import WarmPool
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +90,59 @@ def run_in_sandbox(
     limits: Limits,
     runtime: str = "runc",
     command: list[str] | None = None,
+    pool: WarmPool | None = None,
 ) -> Report:
     """Run one grading in a fresh container and return the harness's report.
 
-    `command` replaces the image's CMD (the harness); tests of the channel use it.
+    With a pool, the container may be a warm one (sandbox/pool.py): fresh all
+    the same, only started earlier. `command` replaces the image's CMD (the
+    harness); tests of the channel use it, never with a pool.
     """
+    # The request is one line (a warm harness reads up to the newline).
+    payload = request.to_json().encode() + b"\n"
+    allowed = limits.wall_seconds + STARTUP_GRACE_SECONDS
+    if pool is not None and command is None:
+        warm = pool.take(image=image, runner=request.config.runner, limits=limits,
+                         runtime=runtime)  # fmt: skip
+        if warm is not None and _fed_warm(warm, payload, timeout=allowed):
+            return _finish(warm, limits, deadline=time.monotonic() + allowed)
+    _check_image(client, image)
+    container: Container | None = None
+    try:
+        with docker_errors("creating the sandbox container"):
+            container = client.containers.create(
+                image, command,
+                **container_settings(limits, runtime, sql=request.config.runner == "sql"),
+            )
+        deadline = time.monotonic() + allowed
+        with docker_errors("starting the sandbox container"):
+            _feed(container, payload, timeout=allowed, start=True)
+    except BaseException:
+        if container is not None:
+            remove_container(container)
+        raise
+    return _finish(container, limits, deadline=deadline)
+
+
+def _fed_warm(container: Container, payload: bytes, *, timeout: float) -> bool:
+    """Feed a warm container; False (and it is removed) when it died while it
+    waited. Asked first: Docker accepts an attach to an exited container."""
+    try:
+        with docker_errors("feeding a warm sandbox"):
+            container.reload()
+            if container.status == "running":
+                _feed(container, payload, timeout=timeout, start=False)
+                return True
+            problem = f"it is {container.status}"
+    except SandboxError as exc:
+        problem = str(exc)
+    log.warning("warm sandbox %s unusable (%s): grading in a cold one", container.short_id,
+                problem)  # fmt: skip
+    remove_container(container)
+    return False
+
+
+def _check_image(client: docker.DockerClient, image: str) -> None:
     with docker_errors(f"looking for image {image}"):
         try:
             # Checked first: creating from a missing image would make some
@@ -102,18 +153,13 @@ def run_in_sandbox(
                 f"image {image} is not on this Docker engine; build it first "
                 "(`grader images build`, or grade once with image building allowed)"
             ) from None
-    container: Container | None = None
+
+
+def _finish(container: Container, limits: Limits, *, deadline: float) -> Report:
+    """Wait for the fed container, read its report, and remove it whatever happens."""
     try:
-        with docker_errors("creating the sandbox container"):
-            container = client.containers.create(
-                image, command,
-                **container_settings(limits, runtime, sql=request.config.runner == "sql"),
-            )
-        allowed = limits.wall_seconds + STARTUP_GRACE_SECONDS
-        deadline = time.monotonic() + allowed
-        with docker_errors("starting the sandbox container"):
-            _start_and_feed(container, request.to_json().encode(), timeout=allowed)
         if not _wait(container, timeout=deadline - time.monotonic()):
+            allowed = limits.wall_seconds + STARTUP_GRACE_SECONDS
             return Report(
                 status=Status.TIMEOUT,
                 score=0.0,
@@ -124,18 +170,19 @@ def run_in_sandbox(
             )
         return _collect(container, limits)
     finally:
-        if container is not None:
-            _remove(container)
+        remove_container(container)
 
 
-def _start_and_feed(container: Container, payload: bytes, *, timeout: float) -> None:
-    """Attach to stdin before start (nothing is lost), send the request, then EOF."""
+def _feed(container: Container, payload: bytes, *, timeout: float, start: bool) -> None:
+    """Attach to stdin (before the start, if `start`: nothing is lost), send the
+    request, then EOF. A warm container is running already: its harness waits."""
     attached = container.attach_socket(params={"stdin": 1, "stream": 1})
     # The SDK hands back a SocketIO around the hijacked connection; writing
     # and half-closing need the socket itself.
     raw: Any = getattr(attached, "_sock", attached)
     try:
-        container.start()
+        if start:
+            container.start()
         raw.settimeout(max(timeout, 1.0))
         try:
             raw.sendall(payload)
@@ -206,7 +253,7 @@ def _read_stdout(container: Container) -> tuple[bytes, bool]:
     return b"".join(chunks), True
 
 
-def _remove(container: Container) -> None:
+def remove_container(container: Container) -> None:
     """Remove the container whatever happened; never raise (we may be unwinding)."""
     try:
         container.remove(force=True)

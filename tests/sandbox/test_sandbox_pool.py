@@ -1,0 +1,161 @@
+"""Warm sandboxes (sandbox/pool.py) in real Docker with the real harness.
+
+The exercise's hidden test marks its container as used (a file on the
+container's own /tmp) and fails if the mark is already there, so a container
+handed out twice would fail its second grading.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import docker
+import pytest
+from sandbox_helpers import BASE_IMAGE, own_sandboxes
+
+from grader.exercises.pack import content_hash
+from grader_harness.protocol import GradingRequest, HarnessConfig
+from grader_harness.report import Report, Status
+from sandbox import images, runner
+from sandbox.images import ExerciseImageSpec
+from sandbox.limits import Limits
+from sandbox.pool import WarmPool
+
+pytestmark = pytest.mark.docker
+
+HIDDEN_TEST = """
+import pathlib
+
+def test_fresh_container(student):
+    mark = pathlib.Path("/tmp/used-by-a-grading")
+    assert not mark.exists(), "this container graded before"
+    mark.touch()
+    assert student.f() == 1
+"""
+LIMITS = Limits(wall_seconds=3.0, memory_mb=256)
+
+
+@pytest.fixture(scope="module")
+def image(client: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("warm-pack")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_hidden.py").write_text(HIDDEN_TEST + f"# {uuid.uuid4().hex}\n")
+    spec = ExerciseImageSpec(slug="warm-selftest", content_hash=content_hash(root),
+                             tests=root / "tests", public_tests=None, data=None)  # fmt: skip
+    tag = images.ensure_exercise_image(client, spec, base_image=BASE_IMAGE, offline_base=True)
+    yield tag
+    client.images.remove(tag, force=True)
+
+
+@pytest.fixture
+def pool(client: docker.DockerClient) -> Iterator[WarmPool]:
+    made = WarmPool(client, max_keys=2, idle_seconds=60)
+    yield made
+    made.close()
+    assert own_sandboxes(client) == [], "the pool left a container behind"
+
+
+def grade(client: docker.DockerClient, image: str, pool: WarmPool | None,
+          limits: Limits = LIMITS) -> Report:  # fmt: skip
+    config = HarnessConfig(runner="python", options={"module": "solution"},
+                           wall_seconds=limits.wall_seconds, hidden_messages="full")  # fmt: skip
+    request = GradingRequest(config=config, files={"solution.py": "def f():\n    return 1\n"})
+    return runner.run_in_sandbox(client=client, image=image, request=request, limits=limits,
+                                 pool=pool)  # fmt: skip
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 60) -> None:
+    give_up = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < give_up, "the pool did not get there in time"
+        time.sleep(0.05)
+
+
+def running(client: docker.DockerClient) -> set[str]:
+    """Our running sandboxes, in one listing (one inspect each would race the removals)."""
+    found = client.api.containers(filters={"label": f"{runner.LABEL_SANDBOX}=1",
+                                           "status": "running"})  # fmt: skip
+    return {c["Id"] for c in found if c["Labels"].get(runner.LABEL_OWNER) == runner.owner_label()}
+
+
+def test_the_next_grading_runs_in_a_container_started_before_it(
+    client: docker.DockerClient, image: str, pool: WarmPool
+) -> None:
+    first = grade(client, image, pool)
+    assert (first.status, pool.hits, pool.misses) == (Status.PASSED, 0, 1)
+    wait_for(lambda: pool.idle_count() == 1)
+    [warm] = own_sandboxes(client)
+    labels = client.containers.get(warm).labels
+    # Labelled like any sandbox, so the orphan sweep knows whose it is.
+    assert (labels[runner.LABEL_SANDBOX], labels[runner.LABEL_OWNER]) == ("1", runner.owner_label())
+    # Waiting longer than the whole wall-time limit costs the student nothing:
+    # the clock starts when the request arrives.
+    time.sleep(LIMITS.wall_seconds + 1)
+    second = grade(client, image, pool)
+    assert (second.status, second.score) == (Status.PASSED, 1.0), second.message
+    assert second.duration < LIMITS.wall_seconds
+    assert pool.hits == 1
+    wait_for(lambda: pool.idle_count() == 1)  # refilled with a new one; the used one is gone
+    assert warm not in own_sandboxes(client)
+    third = grade(client, image, pool)
+    assert (third.status, pool.hits) == (Status.PASSED, 2), third.message
+
+
+def test_a_warm_container_that_died_is_replaced_by_a_cold_grading(
+    client: docker.DockerClient, image: str, pool: WarmPool
+) -> None:
+    grade(client, image, pool)
+    wait_for(lambda: pool.idle_count() == 1)
+    [warm] = own_sandboxes(client)
+    client.containers.get(warm).kill()
+    report = grade(client, image, pool)
+    assert (report.status, pool.hits) == (Status.PASSED, 1), report.message
+    assert warm not in own_sandboxes(client)
+
+
+def test_limits_are_part_of_the_key_and_only_recent_keys_stay_warm(
+    client: docker.DockerClient, image: str
+) -> None:
+    pool = WarmPool(client, max_keys=1, idle_seconds=60)
+    try:
+        grade(client, image, pool)
+        wait_for(lambda: pool.idle_count() == 1)
+        [warm] = own_sandboxes(client)
+        other = Limits(wall_seconds=3.0, memory_mb=128)
+        assert grade(client, image, pool, other).status is Status.PASSED
+        assert pool.hits == 0  # the warm one had other limits
+        # max_keys=1: the first key's container goes, one for the new key comes.
+        wait_for(lambda: warm not in own_sandboxes(client) and pool.idle_count() == 1)
+        [now] = own_sandboxes(client)
+        assert client.containers.get(now).attrs["HostConfig"]["Memory"] == 128 << 20
+    finally:
+        pool.close()
+    assert own_sandboxes(client) == []
+
+
+def test_idle_containers_are_replaced_and_close_removes_them(
+    client: docker.DockerClient, image: str
+) -> None:
+    pool = WarmPool(client, idle_seconds=1.0)
+    try:
+        grade(client, image, pool)
+        wait_for(lambda: len(running(client)) == 1)
+        [first] = running(client)
+        wait_for(lambda: running(client) - {first} != set())
+        assert first not in own_sandboxes(client)
+    finally:
+        pool.close()
+    assert own_sandboxes(client) == []
+    assert pool.take(image=image, runner="python", limits=LIMITS) is None  # closed: all cold
+
+
+def test_a_pool_for_a_missing_image_leaves_gradings_cold(
+    client: docker.DockerClient, image: str, pool: WarmPool
+) -> None:
+    missing = f"grader-ex-nowhere:{uuid.uuid4().hex[:12]}"
+    assert pool.take(image=missing, runner="python", limits=LIMITS) is None
+    time.sleep(0.5)  # the fill thread tried, logged, and backs off
+    assert pool.idle_count() == 0
+    assert grade(client, image, pool).status is Status.PASSED  # other keys still work
