@@ -18,6 +18,7 @@ from grader_harness.report import Report
 from sandbox import engine, images, runner
 from sandbox.images import ExerciseImageSpec, Progress
 from sandbox.limits import Limits
+from sandbox.pool import WarmPool
 
 
 def exercise_limits(pack: ExercisePack, settings: Settings) -> Limits:
@@ -72,9 +73,11 @@ def grade_files(
     settings: Settings,
     client: Any = None,
     progress: Progress | None = None,
+    pool: WarmPool | None = None,
 ) -> Report:
-    """Grade a submission (path -> text). Raises SubmissionError for files the
-    manifest refuses, SandboxError for infrastructure faults."""
+    """Grade a submission (path -> text), in a warm sandbox of `pool` when it
+    has one. Raises SubmissionError for files the manifest refuses,
+    SandboxError for infrastructure faults."""
     files = check_files(files, pack.manifest.submission)
     client = client or engine.connect(settings.docker_url)
     image = ensure_image(pack, settings, client=client, progress=progress)
@@ -85,4 +88,5 @@ def grade_files(
         request=build_request(pack, files, limits),
         limits=limits,
         runtime=settings.runtime,
+        pool=pool,
     )

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sandbox.limits import Limits
@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     max_processes: Annotated[int, Field(ge=8)] = 256
     max_output_kb: Annotated[int, Field(ge=1)] = 1024
     max_call_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # Warm sandboxes (sandbox/pool.py): each worker process keeps a container
+    # started ahead for each of its this-many most recently graded exercises,
+    # so their next grading skips start-up; 0 turns it off. A warm container
+    # idle this long is replaced (it holds no submission, only memory).
+    warm_sandboxes: Annotated[int, Field(ge=0, le=16)] = 2
+    warm_sandbox_idle_seconds: Annotated[float, Field(gt=0)] = 120.0
 
     # --- service: API, queue, storage (issue 3) -----------------------------
     # Everything below belongs to the web service and the workers; the helpers
@@ -85,6 +91,18 @@ class Settings(BaseSettings):
                     "in production, e.g. from `openssl rand -hex 32`"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _check_warm_idle(self) -> Settings:
+        # The orphan sweep removes any sandbox older than this (worker/tasks.py):
+        # it would take warm ones away from a live worker.
+        if self.warm_sandbox_idle_seconds >= self.running_deadline_seconds:
+            raise ValueError(
+                f"GRADER_WARM_SANDBOX_IDLE_SECONDS ({self.warm_sandbox_idle_seconds:g}) must be "
+                f"below GRADER_RUNNING_DEADLINE_SECONDS ({self.running_deadline_seconds:g}): "
+                "the orphan sweep removes sandboxes older than that"
+            )
+        return self
 
     def limit_caps(self) -> Limits:
         return Limits(

@@ -16,24 +16,40 @@ from grader.settings import Settings
 from grader_harness.report import Report
 
 _docker: dict[int, Any] = {}  # pid -> Docker client, reused across gradings
+_pools: dict[int, Any] = {}  # pid -> its WarmPool (sandbox/pool.py), on that client
 
 
 def _real_grade(**kwargs: Any) -> Report:
     """grade_files with one Docker client per process: connecting (version
-    negotiation and a ping) costs tens of milliseconds per grading otherwise."""
+    negotiation and a ping) costs tens of milliseconds per grading otherwise;
+    and with the process's warm pool, which only works on one client."""
     from grader.grading import grade_files
     from sandbox import engine
     from sandbox.errors import SandboxError
+    from sandbox.pool import WarmPool
 
     settings = kwargs["settings"]
-    client = _docker.get(os.getpid())
+    pid = os.getpid()
+    client = _docker.get(pid)
     if client is None:
-        client = _docker[os.getpid()] = engine.connect(settings.docker_url)
+        client = _docker[pid] = engine.connect(settings.docker_url)
+    pool = _pools.get(pid)
+    if pool is None and settings.warm_sandboxes > 0:
+        pool = _pools[pid] = WarmPool(client, max_keys=settings.warm_sandboxes,
+                                      idle_seconds=settings.warm_sandbox_idle_seconds)
     try:
-        return grade_files(client=client, **kwargs)
+        return grade_files(client=client, pool=pool, **kwargs)
     except SandboxError:
-        _docker.pop(os.getpid(), None)  # a fresh connection next time (engine restarted?)
+        _docker.pop(pid, None)  # a fresh connection next time (engine restarted?)
+        close_pool()
         raise
+
+
+def close_pool() -> None:
+    """Remove this process's warm sandboxes (it stops, or its engine went away)."""
+    pool = _pools.pop(os.getpid(), None)
+    if pool is not None:
+        pool.close()
 
 
 # The grading function. Tests of the task machinery (a real Celery worker on

@@ -7,7 +7,12 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from celery.signals import worker_init, worker_ready  # type: ignore[import-untyped]
+from celery.signals import (  # type: ignore[import-untyped]
+    worker_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
 
 from grader.services import grading, sweep, webhooks
 from grader.services.queue import GRADE_TASK, QUEUE_NAME, SWEEP_TASK, WEBHOOK_TASK, CeleryQueue
@@ -106,5 +111,13 @@ def _on_ready(sender: Any = None, **_kwargs: Any) -> None:
     app.send_task(SWEEP_TASK, queue=QUEUE_NAME)
 
 
+def _on_process_shutdown(sender: Any = None, **_kwargs: Any) -> None:
+    """A pool process (or a solo worker) stops: its warm sandboxes go with it.
+    One killed outright leaves them to the orphan sweep (their owner pid is gone)."""
+    runtime.close_pool()
+
+
 worker_init.connect(_on_init, weak=False)
 worker_ready.connect(_on_ready, weak=False)
+worker_process_shutdown.connect(_on_process_shutdown, weak=False)
+worker_shutdown.connect(_on_process_shutdown, weak=False)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 from svc_helpers import WorkerProcess, free_port, service_env, wait_for
@@ -34,11 +35,17 @@ def http_ok(url: str) -> bool:
         return False
 
 
+class LiveService(NamedTuple):
+    url: str  # the API's base URL
+    env: dict[str, str]  # the children's environment
+    worker: WorkerProcess
+
+
 @contextmanager
 def running_service(
     settings: Settings, workdir: Path, *, name: str, concurrency: int = 2, **env_extra: object
-) -> Iterator[tuple[str, dict[str, str]]]:
-    """Start API and worker; yield (base URL, the children's environment)."""
+) -> Iterator[LiveService]:
+    """Start API and worker; yield where they are."""
     env = service_env(settings, **env_extra)
     port = free_port()
     api_log = (workdir / f"{name}-api.log").open("wb")
@@ -50,7 +57,7 @@ def running_service(
         worker.start(timeout=60)
         url = f"http://127.0.0.1:{port}"
         wait_for(lambda: http_ok(url + "/healthz"), 60)
-        yield url, env
+        yield LiveService(url, env, worker)
     finally:
         worker.stop()
         api.terminate()  # our own child, by pid

@@ -7,22 +7,28 @@ prints the table."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from live_service import docker_up, running_service
-from svc_helpers import Receiver, RedisServer, wait_for
+from svc_helpers import Receiver, RedisServer, WorkerProcess, wait_for
 
 from grader.exercises.submission import read_submission
 from grader.services import config, webhooks
 from grader.services.catalog import Catalog
 from grader.services.client import ApiClient
 from grader.settings import REPO_ROOT, Settings
+from sandbox import engine
+from sandbox.runner import LABEL_OWNER, LABEL_SANDBOX
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 # Packs that load (one being written by an author is left out, as the
@@ -36,6 +42,7 @@ class Stack:
     token: str
     settings: Settings
     env: dict[str, str]
+    worker: WorkerProcess
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -43,24 +50,31 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=600, check=False)
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextmanager
+def live_stack(tmp: Path, *, name: str, concurrency: int = 2) -> Iterator[Stack]:
     if not docker_up():
         pytest.skip("no Docker engine answers")
-    tmp = tmp_path_factory.mktemp("e2e")
     redis = RedisServer(tmp)
     redis.start()
     settings = Settings(exercises_dir=REPO_ROOT / "exercises", data_dir=tmp / "data",
                         database_url=f"sqlite:///{tmp / 'grader.db'}", redis_url=redis.url,
                         rate_limit_submissions=1000)
     try:
-        with running_service(settings, tmp, name="e2e", rate_limit_submissions=1000) as (url, env):
-            assert cli(env, "users", "add", "eve", "--role", "student").returncode == 0
-            made = cli(env, "tokens", "create", "eve")
+        with running_service(settings, tmp, name=name, concurrency=concurrency,
+                             rate_limit_submissions=1000) as service:  # fmt: skip
+            assert cli(service.env, "users", "add", "eve", "--role", "student").returncode == 0
+            made = cli(service.env, "tokens", "create", "eve")
             assert made.returncode == 0, made.stderr
-            yield Stack(url=url, token=made.stdout.strip(), settings=settings, env=env)
+            yield Stack(url=service.url, token=made.stdout.strip(), settings=settings,
+                        env=service.env, worker=service.worker)  # fmt: skip
     finally:
         redis.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with live_stack(tmp_path_factory.mktemp("e2e"), name="e2e") as made:
+        yield made
 
 
 def test_readyz_sees_database_redis_and_docker(stack: Stack) -> None:
@@ -114,3 +128,55 @@ def test_grader_submit_wait_prints_the_table(stack: Stack, tmp_path: Path) -> No
         env=stack.env, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "graded" in result.stdout and "passed" in result.stdout
+
+
+def _worker_sandboxes(docker_client: Any, group: int) -> dict[str, str]:
+    """Sandbox containers owned by a process of the worker's group: id -> state."""
+    found = docker_client.api.containers(all=True, filters={"label": f"{LABEL_SANDBOX}=1"})
+    mine = {}
+    for entry in found:
+        host, _, pid = (entry.get("Labels") or {}).get(LABEL_OWNER, "").rpartition(":")
+        if host != socket.gethostname() or not pid.isdigit():
+            continue
+        try:
+            if os.getpgid(int(pid)) == group:
+                mine[entry["Id"]] = entry["State"]
+        except ProcessLookupError:
+            continue  # its owner is gone: not the live worker's
+    return mine
+
+
+def test_the_next_grading_is_warm_and_a_stopped_worker_leaves_no_sandbox(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    pack = next(p for p in PACKS if p.slug == "hot-lookup-index")
+    files = read_submission(pack.solution, pack.manifest.submission)
+    docker_client = engine.connect()
+    with live_stack(tmp_path_factory.mktemp("warm"), name="warm", concurrency=1) as solo:
+        assert solo.worker.proc is not None
+        group = solo.worker.proc.pid  # its own session: the main process and its pool
+        client = ApiClient(solo.url, solo.token, timeout=60)
+        try:
+            first = client.submit(pack.slug, files)
+            list(client.events(first["id"]))
+            # Once it has graded the exercise, the worker starts a sandbox for its next one.
+            warm = wait_for(lambda: _worker_sandboxes(docker_client, group), 60)
+            assert list(warm.values()) == ["running"]
+            second = client.submit(pack.slug, files)
+            list(client.events(second["id"]))
+            result = client.get(second["id"])
+            assert result["score"] == result["max_score"], json.dumps(result)[:2000]
+            # That sandbox graded it (and was removed); another waits for the next one.
+            after = wait_for(lambda: _worker_sandboxes(docker_client, group), 60)
+            assert set(after).isdisjoint(warm)
+        finally:
+            client.close()
+        pool_pids = {int(c.labels[LABEL_OWNER].rpartition(":")[2])
+                     for c in docker_client.containers.list(filters={"id": list(after)})}
+        solo.worker.stop()  # SIGTERM, the way a service manager stops it
+        assert _worker_sandboxes(docker_client, group) == {}
+        # Not only "its processes are gone": the worker removed what it started.
+        left = docker_client.api.containers(all=True, filters={"label": f"{LABEL_SANDBOX}=1"})
+        owners = {int(e["Labels"][LABEL_OWNER].rpartition(":")[2]) for e in left
+                  if e["Labels"].get(LABEL_OWNER, "").startswith(socket.gethostname() + ":")}
+        assert owners.isdisjoint(pool_pids)

@@ -59,7 +59,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     for name, role in USERS.items():
         accounts.create_user(db=db, name=name, role=role, password=password(name))
     try:
-        with running_service(settings, tmp, name="web", rate_limit_submissions=1000) as (url, _):
+        with running_service(settings, tmp, name="web", rate_limit_submissions=1000) as (url, _, _):
             catalog = Catalog(root)
             catalog.reload()
             yield Stack(url=url, settings=settings, db=db, catalog=catalog)
