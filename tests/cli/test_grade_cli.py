@@ -13,8 +13,8 @@ import pytest
 PACKS = Path(__file__).resolve().parents[1] / "fixtures" / "packs"
 
 
-def grader(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GRADER_EXERCISES_DIR": str(PACKS), "COLUMNS": "200"}
+def grader(*args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GRADER_EXERCISES_DIR": str(PACKS), "COLUMNS": "200", **variables}
     return subprocess.run([sys.executable, "-m", "grader.cli.main", *args],
                           capture_output=True, text=True, env=env, timeout=300)
 
@@ -23,6 +23,18 @@ def test_unknown_slug_suggests_the_closest(tmp_path: Path) -> None:
     done = grader("grade", "sandbox-prob", str(tmp_path))
     assert done.returncode == 2
     assert "no exercise 'sandbox-prob'" in done.stderr and "sandbox-probe" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("variables", "said"), [
+    ({"GRADER_MAX_CPUS": "-1"}, "GRADER_MAX_CPUS: Input should be greater than 0"),
+    ({"GRADER_WARM_SANDBOX_IDLE_SECONDS": "400"},
+     "GRADER_WARM_SANDBOX_IDLE_SECONDS (400) must be below GRADER_RUNNING_DEADLINE_SECONDS"),
+])
+def test_a_bad_setting_is_named_in_one_line(variables: dict[str, str], said: str) -> None:
+    done = grader("exercises", "list", **variables)
+    assert done.returncode == 2
+    assert said in done.stderr.replace("\n", " ")
     assert "Traceback" not in done.stderr
 
 
