@@ -10,7 +10,8 @@ with N processes; SQLite in a temporary folder) and measures, in the same run:
   baseline running B grade_files() calls on N threads (same concurrency).
 
 Run on demand (not part of the test suite):
-    .venv/bin/python bench/run.py [--exercise books-api] [--runs 20] [--burst 200]
+    .venv/bin/python bench/run.py [--exercise books-api] [--runs 20] [--burst 200] [--gap 0]
+GRADER_WARM_SANDBOXES=0 measures both sides without warm sandboxes.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from grader.grading import ensure_image, grade_files  # noqa: E402
 from grader.services.client import ApiClient  # noqa: E402
 from grader.settings import Settings  # noqa: E402
 from sandbox import engine  # noqa: E402
+from sandbox.pool import WarmPool  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -58,6 +60,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--gap", type=float, default=0.0,
+                        help="seconds before each sequential submission (students do not "
+                             "submit back to back; warm sandboxes refill meanwhile)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="grader-bench-"))
@@ -74,7 +79,8 @@ def main() -> None:
     settings = settings.model_copy(update={"redis_url": redis.url})
     try:
         with running_service(settings, tmp, name="bench", concurrency=args.concurrency,
-                             rate_limit_submissions=100_000, queue_max_depth=100_000) as (url, env):
+                             rate_limit_submissions=100_000, queue_max_depth=100_000,
+                             warm_sandboxes=settings.warm_sandboxes) as (url, env, _):
             cli(env, "users", "add", "bench")
             token = cli(env, "tokens", "create", "bench").splitlines()[-1]
             api_client = ApiClient(url, token, timeout=120)
@@ -93,9 +99,14 @@ def graded(api: ApiClient, sub_id: str) -> None:
 
 def run_benchmark(api: ApiClient, pack: ExercisePack, files: dict[str, str],
                   settings: Settings, client: Any, args: argparse.Namespace) -> None:
+    # The worker grades in warm sandboxes (sandbox/pool.py), one per exercise and
+    # process: so does the baseline, with as many as the worker has processes.
+    warm = (WarmPool(client, max_keys=1, per_key=args.concurrency)
+            if settings.warm_sandboxes else None)
+
     def baseline_one() -> float:
         start = time.perf_counter()
-        report = grade_files(pack=pack, files=files, settings=settings, client=client)
+        report = grade_files(pack=pack, files=files, settings=settings, client=client, pool=warm)
         assert report.full_marks, report.to_json()
         return time.perf_counter() - start
 
@@ -109,7 +120,9 @@ def run_benchmark(api: ApiClient, pack: ExercisePack, files: dict[str, str],
     base: list[float] = []
     serv: list[float] = []
     for _ in range(args.runs):  # interleaved, so machine noise hits both alike
+        time.sleep(args.gap)
         base.append(baseline_one())
+        time.sleep(args.gap)
         serv.append(service_one())
 
     # The burst in alternating halves (baseline, service, baseline, service),
@@ -128,10 +141,13 @@ def run_benchmark(api: ApiClient, pack: ExercisePack, files: dict[str, str],
             graded(api, sub_id)
         serv_time += time.perf_counter() - start
     base_rate, serv_rate = 2 * half / base_time, 2 * half / serv_time
+    if warm is not None:
+        warm.close()
 
     b50, b95, s50, s95 = pct(base, .5), pct(base, .95), pct(serv, .5), pct(serv, .95)
-    print(f"exercise {pack.slug}, {args.runs} sequential runs, burst {args.burst}, "
-          f"concurrency {args.concurrency}, {os.cpu_count()} cores")
+    print(f"exercise {pack.slug}, {args.runs} sequential runs {args.gap:g} s apart, burst "
+          f"{args.burst}, concurrency {args.concurrency}, {os.cpu_count()} cores, warm "
+          f"sandboxes {'on' if warm else 'off'}")
     print(f"latency  baseline p50 {b50 * 1000:7.0f} ms  p95 {b95 * 1000:7.0f} ms")
     print(f"latency  service  p50 {s50 * 1000:7.0f} ms  p95 {s95 * 1000:7.0f} ms")
     print(f"         service adds p50 {(s50 - b50) * 1000:+.0f} ms ({s50 / b50:.2f}x), "
