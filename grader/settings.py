@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sandbox.limits import Limits
@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     # Warm sandboxes (sandbox/pool.py): each worker process keeps a container
     # started ahead for each of its this-many most recently graded exercises,
     # so their next grading skips start-up; 0 turns it off. A warm container
-    # idle this long is replaced (it holds no submission, only memory).
+    # idle this long is replaced (it holds no submission, only memory); at
+    # most half of sandbox_max_age_seconds() (see warm_idle_seconds()).
     warm_sandboxes: Annotated[int, Field(ge=0, le=16)] = 2
     warm_sandbox_idle_seconds: Annotated[float, Field(gt=0)] = 120.0
 
@@ -92,17 +93,15 @@ class Settings(BaseSettings):
                 )
         return value
 
-    @model_validator(mode="after")
-    def _check_warm_idle(self) -> Settings:
-        # The orphan sweep removes any sandbox older than this (worker/tasks.py):
-        # it would take warm ones away from a live worker.
-        if self.warm_sandbox_idle_seconds >= self.running_deadline_seconds:
-            raise ValueError(
-                f"GRADER_WARM_SANDBOX_IDLE_SECONDS ({self.warm_sandbox_idle_seconds:g}) must be "
-                f"below GRADER_RUNNING_DEADLINE_SECONDS ({self.running_deadline_seconds:g}): "
-                "the orphan sweep removes sandboxes older than that"
-            )
-        return self
+    def sandbox_max_age_seconds(self) -> float:
+        """Past this age no grading can still run in a sandbox, whoever started
+        it: the orphan sweep removes any sandbox older (worker/tasks.py)."""
+        return self.max_wall_seconds + self.running_deadline_seconds
+
+    def warm_idle_seconds(self) -> float:
+        """warm_sandbox_idle_seconds, kept to half the sweep's age limit so the
+        sweep never takes a warm sandbox from a live worker."""
+        return min(self.warm_sandbox_idle_seconds, self.sandbox_max_age_seconds() / 2)
 
     def limit_caps(self) -> Limits:
         return Limits(

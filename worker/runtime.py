@@ -36,7 +36,7 @@ def _real_grade(**kwargs: Any) -> Report:
     pool = _pools.get(pid)
     if pool is None and settings.warm_sandboxes > 0:
         pool = _pools[pid] = WarmPool(client, max_keys=settings.warm_sandboxes,
-                                      idle_seconds=settings.warm_sandbox_idle_seconds)
+                                      idle_seconds=settings.warm_idle_seconds())
     try:
         return grade_files(client=client, pool=pool, **kwargs)
     except SandboxError:

@@ -90,9 +90,8 @@ def _remove_orphans(settings: Any) -> int:
     try:
         from sandbox import cleanup, engine
 
-        # Past this age no grading can still be running, whoever started it.
-        max_age = settings.max_wall_seconds + settings.running_deadline_seconds
-        return cleanup.remove_orphans(engine.connect(settings.docker_url), max_age_seconds=max_age)
+        return cleanup.remove_orphans(engine.connect(settings.docker_url),
+                                      max_age_seconds=settings.sandbox_max_age_seconds())
     except SandboxError as exc:
         log.warning("orphan sweep skipped: %s", exc)
         return 0
