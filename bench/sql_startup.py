@@ -32,9 +32,9 @@ from grader.exercises.pack import ExercisePack, load_pack  # noqa: E402
 from grader.exercises.submission import read_submission  # noqa: E402
 from grader.grading import ensure_image, grade_files  # noqa: E402
 from grader.settings import Settings  # noqa: E402
+from sandbox.container import container_settings  # noqa: E402
 from sandbox.limits import Limits  # noqa: E402
 from sandbox.pool import WarmPool  # noqa: E402
-from sandbox.runner import container_settings  # noqa: E402
 
 PACKS = ROOT / "exercises" / "sql-optimization"
 # Runs inside the sandbox as the harness would: root, no CAP_CHOWN/DAC_OVERRIDE.

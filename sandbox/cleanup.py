@@ -16,8 +16,8 @@ import time
 import docker
 import docker.errors
 
+from sandbox.container import LABEL_OWNER, LABEL_SANDBOX
 from sandbox.engine import docker_errors
-from sandbox.runner import LABEL_OWNER, LABEL_SANDBOX
 
 log = logging.getLogger(__name__)
 

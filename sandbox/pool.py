@@ -34,10 +34,10 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
+from sandbox.container import container_settings, remove_container
 from sandbox.engine import docker_errors
 from sandbox.errors import ImageMissing, SandboxError
 from sandbox.limits import Limits
-from sandbox.runner import container_settings, remove_container
 
 log = logging.getLogger(__name__)
 

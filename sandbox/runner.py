@@ -1,5 +1,6 @@
-"""One container per grading: create, feed the request on stdin, wait, read the
-report from stdout, and always remove the container (docs/architecture.md).
+"""One container per grading: create it (or take a warm one, pool.py), feed the
+request on stdin, wait, read the report from stdout, and always remove the
+container (docs/architecture.md). What the container is: container.py.
 
 A student's failure is a Report; an infrastructure fault raises SandboxError.
 The host only decides two outcomes itself: `timeout` when nothing answered by
@@ -9,7 +10,6 @@ wall + grace, and `memory_exceeded` when the whole container was OOM-killed.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import time
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from docker.models.containers import Container
 
 from grader_harness.protocol import GradingRequest
 from grader_harness.report import Report, ReportFormatError, Status, parse_report
+from sandbox.container import container_settings, remove_container
 from sandbox.engine import docker_errors
 from sandbox.errors import HarnessFailed, ImageMissing, SandboxError
 from sandbox.limits import Limits
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LABEL_SANDBOX = "grader.sandbox"
-LABEL_OWNER = "grader.owner"
 # The harness keeps its own deadline (wall - 1 s); the host waits this much
 # longer for container start-up and the report before it kills the container.
 STARTUP_GRACE_SECONDS = 10.0
@@ -40,46 +39,6 @@ STARTUP_GRACE_SECONDS = 10.0
 # not a report, and reading it all would only cost the host memory.
 MAX_REPORT_BYTES = 4 << 20
 STDERR_TAIL_CHARS = 3000
-CAPABILITIES = ["SETUID", "SETGID", "KILL"]  # why each: docs/architecture.md
-
-
-def owner_label() -> str:
-    """`<host>:<pid>` of this process, so the orphan sweep knows whose a container is."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-# The sql runner's copy of the exercise's cluster (counted against memory_mb).
-SQL_SCRATCH = {"/var/lib/grader-pg": "rw,nosuid,nodev,size=256m,mode=1777"}
-
-
-def container_settings(limits: Limits, runtime: str, *, sql: bool = False) -> dict[str, Any]:
-    """The keyword arguments of containers.create() for one sandbox."""
-    memory = f"{limits.memory_mb}m"
-    return {
-        "stdin_open": True,
-        "network_mode": "none",
-        "read_only": True,
-        "tmpfs": {
-            "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
-            "/workspace": "rw,nosuid,nodev,size=32m,mode=0755",
-            **(SQL_SCRATCH if sql else {}),
-        },
-        "cap_drop": ["ALL"],
-        "cap_add": CAPABILITIES,
-        "security_opt": ["no-new-privileges"],
-        "mem_limit": memory,
-        "memswap_limit": memory,  # the same: no swap on top
-        "nano_cpus": int(limits.cpus * 1e9),
-        "pids_limit": limits.processes,
-        # No core files: a crashing student process would fill the tmpfs.
-        "ulimits": [docker.types.Ulimit(name="core", soft=0, hard=0)],
-        # Only the harness writes to stdout/stderr; still, bound the host's log file.
-        "log_config": docker.types.LogConfig(
-            type="json-file", config={"max-size": "10m", "max-file": "2"}
-        ),
-        "labels": {LABEL_SANDBOX: "1", LABEL_OWNER: owner_label()},
-        "runtime": runtime,
-    }
 
 
 def run_in_sandbox(
@@ -251,14 +210,3 @@ def _read_stdout(container: Container) -> tuple[bytes, bool]:
     finally:
         stream.close()
     return b"".join(chunks), True
-
-
-def remove_container(container: Container) -> None:
-    """Remove the container whatever happened; never raise (we may be unwinding)."""
-    try:
-        container.remove(force=True)
-    except docker.errors.NotFound:
-        pass
-    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-        # The orphan sweep (sandbox.cleanup) removes it later.
-        log.warning("could not remove sandbox container %s: %s", container.short_id, exc)

@@ -12,7 +12,7 @@ from grader.exercises.pack import ExercisePack, load_pack
 from grader.grading import ensure_image, grade_files
 from grader.settings import Settings
 from grader_harness.report import Report
-from sandbox.runner import LABEL_OWNER, owner_label
+from sandbox.container import LABEL_OWNER, owner_label
 
 PACKS = Path(__file__).resolve().parent.parent / "fixtures" / "packs"
 SANDBOX_LABEL = "grader.sandbox=1"

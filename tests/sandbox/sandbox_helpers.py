@@ -15,8 +15,8 @@ from pathlib import Path
 import docker
 
 from grader_harness.protocol import GradingRequest, HarnessConfig
+from sandbox.container import LABEL_OWNER, LABEL_SANDBOX, owner_label
 from sandbox.images import ExerciseImageSpec
-from sandbox.runner import LABEL_OWNER, LABEL_SANDBOX, owner_label
 
 BASE_IMAGE = os.environ.get("GRADER_BASE_IMAGE", "python:3.11-slim")
 

@@ -12,10 +12,10 @@ import pytest
 from sandbox_helpers import make_request, own_sandboxes, report_command
 
 from grader_harness.report import Status
-from sandbox import cleanup, runner
+from sandbox import cleanup, container, runner
+from sandbox.container import LABEL_OWNER, LABEL_SANDBOX
 from sandbox.errors import HarnessFailed
 from sandbox.limits import Limits
-from sandbox.runner import LABEL_OWNER, LABEL_SANDBOX
 
 
 def run(
@@ -92,7 +92,7 @@ def test_sweep_removes_orphans_and_keeps_live_owners(
 ) -> None:
     host = socket.gethostname()
     orphan = labelled(f"{host}:{dead_pid()}")
-    alive = labelled(runner.owner_label())
+    alive = labelled(container.owner_label())
     elsewhere = labelled(f"another-host-{host}:{dead_pid()}")
 
     assert cleanup.remove_orphans(client) >= 1
@@ -104,7 +104,7 @@ def test_sweep_removes_orphans_and_keeps_live_owners(
 def test_past_max_age_any_owner_is_an_orphan() -> None:
     # Checked on the rule itself: a sweep with a small max_age on this shared
     # engine would also remove other people's running sandboxes.
-    mine = {LABEL_OWNER: runner.owner_label()}
+    mine = {LABEL_OWNER: container.owner_label()}
     other = {LABEL_OWNER: "another-host:1"}
     assert not cleanup._is_orphan(mine, age=100.0, max_age_seconds=None)
     assert not cleanup._is_orphan(mine, age=100.0, max_age_seconds=600.0)

@@ -18,7 +18,7 @@ from sandbox_helpers import BASE_IMAGE, own_sandboxes
 from grader.exercises.pack import content_hash
 from grader_harness.protocol import GradingRequest, HarnessConfig
 from grader_harness.report import Report, Status
-from sandbox import images, runner
+from sandbox import container, images, runner
 from sandbox.images import ExerciseImageSpec
 from sandbox.limits import Limits
 from sandbox.pool import WarmPool
@@ -75,9 +75,10 @@ def wait_for(check: Callable[[], bool], seconds: float = 60) -> None:
 
 def running(client: docker.DockerClient) -> set[str]:
     """Our running sandboxes, in one listing (one inspect each would race the removals)."""
-    found = client.api.containers(filters={"label": f"{runner.LABEL_SANDBOX}=1",
+    found = client.api.containers(filters={"label": f"{container.LABEL_SANDBOX}=1",
                                            "status": "running"})  # fmt: skip
-    return {c["Id"] for c in found if c["Labels"].get(runner.LABEL_OWNER) == runner.owner_label()}
+    me = container.owner_label()
+    return {c["Id"] for c in found if c["Labels"].get(container.LABEL_OWNER) == me}
 
 
 def test_the_next_grading_runs_in_a_container_started_before_it(
@@ -89,7 +90,8 @@ def test_the_next_grading_runs_in_a_container_started_before_it(
     [warm] = own_sandboxes(client)
     labels = client.containers.get(warm).labels
     # Labelled like any sandbox, so the orphan sweep knows whose it is.
-    assert (labels[runner.LABEL_SANDBOX], labels[runner.LABEL_OWNER]) == ("1", runner.owner_label())
+    assert labels[container.LABEL_SANDBOX] == "1"
+    assert labels[container.LABEL_OWNER] == container.owner_label()
     # Waiting longer than the whole wall-time limit costs the student nothing:
     # the clock starts when the request arrives.
     time.sleep(LIMITS.wall_seconds + 1)

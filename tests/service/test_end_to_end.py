@@ -28,7 +28,7 @@ from grader.services.catalog import Catalog
 from grader.services.client import ApiClient
 from grader.settings import REPO_ROOT, Settings
 from sandbox import engine
-from sandbox.runner import LABEL_OWNER, LABEL_SANDBOX
+from sandbox.container import LABEL_OWNER, LABEL_SANDBOX
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 # Packs that load (one being written by an author is left out, as the

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from sandbox.container import SQL_SCRATCH, container_settings
 from sandbox.limits import Limits
 from sandbox.offline_base import PACKAGES, offline_base_tag
-from sandbox.runner import SQL_SCRATCH, container_settings
 
 
 def test_sql_scratch_tmpfs_only_for_the_sql_runner() -> None:
