@@ -167,12 +167,12 @@ class WarmPool:
     def _fill(self) -> None:
         while True:
             with self._cond:
-                doomed, key, sleep = ([], None, 0.0) if self._closed else self._next_job()
-                if not self._closed and not doomed and key is None:
+                if self._closed:
+                    return  # close() removes what is left
+                doomed, key, sleep = self._next_job()
+                if not doomed and key is None:
                     self._cond.wait(timeout=sleep)
                     continue
-                if self._closed:
-                    return
             for container in doomed:
                 remove_container(container)
             if key is not None:

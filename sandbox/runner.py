@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import docker
 import docker.errors
-import docker.types
 import requests.exceptions
 from docker.models.containers import Container
 
