@@ -1,9 +1,15 @@
 """Proving an exercise: `grader exercises check`.
 
 The judgement is pure: given the reports of N runs of a case (the reference
-solution, the starter, each mutant), say what is wrong with the exercise.
-check_pack() gathers those reports through an injected grade function, so the
-logic is tested without Docker and the CLI passes the real sandbox.
+solution, its variants, the starter, each mutant), say what is wrong with the
+exercise. check_pack() gathers those reports through an injected grade
+function, so the logic is tested without Docker and the CLI passes the real
+sandbox.
+
+Variants: for an sql exercise with index files, the reference solution again
+with its index files rewritten the ways students write them (indexes left
+unnamed, names that need quotes, tables named with the student's schema):
+each must score full marks too, or the statement checks refuse correct answers.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ ProgressFn = Callable[[str], None]
 
 class CaseKind(StrEnum):
     SOLUTION = "solution"
+    VARIANT = "variant"  # the solution with its index files rewritten; must score full
     STARTER = "starter"
     MUTANT = "mutant"
 
@@ -37,9 +44,13 @@ class Case:
     name: str
     folder: Path
     spec: MutantSpec | None = None
+    # What is submitted, when not the folder's files (a variant's).
+    files: dict[str, str] | None = field(default=None, compare=False, hash=False)
 
     @property
     def label(self) -> str:
+        if self.kind is CaseKind.VARIANT:
+            return f"solution variant '{self.name}'"
         return f"mutant '{self.name}'" if self.kind is CaseKind.MUTANT else self.kind.value
 
 
@@ -99,9 +110,10 @@ def judge(case: Case, reports: list[Report], *, starter_may_pass: bool = False) 
     problems: list[str] = []
     for i, report in enumerate(reports, start=1):
         run = f"run {i}: " if len(reports) > 1 else ""
-        if case.kind is CaseKind.SOLUTION and not report.full_marks:
+        if case.kind in (CaseKind.SOLUTION, CaseKind.VARIANT) and not report.full_marks:
             detail = report.message or "failing: " + ", ".join(_failed(report))
-            problems.append(f"{run}reference solution scored {_score(report)}; {detail}")
+            who = "reference solution" if case.kind is CaseKind.SOLUTION else case.label
+            problems.append(f"{run}{who} scored {_score(report)}; {detail}")
         elif case.kind is CaseKind.STARTER and report.full_marks and not starter_may_pass:
             problems.append(
                 f"{run}starter got full marks {_score(report)} "
@@ -121,9 +133,49 @@ def judge(case: Case, reports: list[Report], *, starter_may_pass: bool = False) 
     return problems
 
 
+def rewrite_index_file(text: str, variant: str, schema: str) -> str:
+    """An index file with every statement rewritten one way, through PostgreSQL's grammar."""
+    # pglast comes with the harness extra; only sql exercises with index files need it.
+    from pglast import ast, parse_sql  # type: ignore[import-untyped]
+    from pglast.stream import RawStream  # type: ignore[import-untyped]
+
+    printed = []
+    for number, raw in enumerate(parse_sql(text), start=1):
+        node = raw.stmt
+        if isinstance(node, ast.IndexStmt):
+            if variant == "unnamed":
+                node.idxname = None
+            elif variant == "quoted":  # a space, capitals and a quote: must be quoted
+                node.idxname = f'Solution "Index" {number}'
+            elif variant == "qualified":
+                node.relation.schemaname = schema
+        printed.append(RawStream()(node) + ";")
+    return "\n".join(printed) + "\n"
+
+
+INDEX_VARIANTS = ("unnamed", "quoted", "qualified")
+
+
+def index_variants(pack: ExercisePack) -> list[Case]:
+    """The solution with its index files rewritten, one case per variant (sql runner)."""
+    options = pack.manifest.sql
+    if options is None or not options.index_files:
+        return []
+    files = read_submission(pack.solution, pack.manifest.submission, ignore=(MUTANT_SPEC,))
+    schema = options.datasets[0]  # the one the README describes
+    cases = []
+    for variant in INDEX_VARIANTS:
+        changed = {name: rewrite_index_file(text, variant, schema)
+                   if name in options.index_files else text
+                   for name, text in files.items()}  # fmt: skip
+        cases.append(Case(CaseKind.VARIANT, variant, pack.solution, files=changed))
+    return cases
+
+
 def cases_of(pack: ExercisePack) -> list[Case]:
     cases = [
         Case(CaseKind.SOLUTION, "solution", pack.solution),
+        *index_variants(pack),
         Case(CaseKind.STARTER, "starter", pack.starter),
     ]
     cases.extend(Case(CaseKind.MUTANT, m.name, m.path, m.spec) for m in pack.mutants)
@@ -135,7 +187,9 @@ def run_case(
 ) -> CaseResult:
     result = CaseResult(case)
     started = time.monotonic()
-    files = read_submission(case.folder, pack.manifest.submission, ignore=(MUTANT_SPEC,))
+    files = case.files
+    if files is None:
+        files = read_submission(case.folder, pack.manifest.submission, ignore=(MUTANT_SPEC,))
     for i in range(runs):
         try:
             result.reports.append(grade(pack, files))

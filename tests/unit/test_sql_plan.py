@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from grader_harness.sql.plan import (
+    MEASURED_DIFFERENTLY,
     PlanFormatError,
     buffer_ratio,
     efficiency_feedback,
+    measurement_problem,
     parse_plan,
 )
 
@@ -81,3 +84,64 @@ def test_feedback_names_the_scan_that_read_most_itself() -> None:
     worst = plan.biggest_scan()
     assert worst is not None and worst.relation == "orders"
     assert worst.describe() == "Seq Scan on orders (12 rows in 3 loops)"
+
+
+def _node(node_type: str, rows: int, loops: int, relation: str | None = None,
+          children: list[dict[str, object]] | None = None) -> dict[str, object]:  # fmt: skip
+    node: dict[str, object] = {"Node Type": node_type, "Total Cost": 10.0, "Actual Rows": rows,
+                               "Actual Loops": loops, "Shared Hit Blocks": 5 * loops}
+    if relation:
+        node["Relation Name"] = relation
+    if children:
+        node["Plans"] = children
+    return node
+
+
+def test_auto_explain_json_is_one_object_not_a_list(seq: str) -> None:
+    """auto_explain prints {"Query Text": ..., "Plan": ...}; EXPLAIN a list of one."""
+    as_list = json.loads(seq)
+    from_notice = parse_plan({"Query Text": "SELECT 1", **as_list[0]})
+    assert from_notice == parse_plan(as_list)
+    assert parse_plan(json.dumps({"Query Text": "x", **as_list[0]})) == from_notice
+
+
+def test_an_honest_plan_is_not_refused(seq: str) -> None:
+    plan = parse_plan(seq)
+    assert measurement_problem(plan, plan.rows) is None
+
+
+def test_top_rows_differing_from_the_rows_returned_is_refused(seq: str) -> None:
+    plan = parse_plan(seq)
+    problem = measurement_problem(plan, plan.rows + 1)
+    assert problem is not None and problem.startswith(MEASURED_DIFFERENTLY)
+    assert f"produced {plan.rows} rows, but it returned {plan.rows + 1}" in problem
+
+
+def test_a_plan_that_never_ran_is_refused() -> None:
+    """The review's forgery: a one-time filter false when measured, 0 buffers."""
+    never = {"Plan": _node("Result", 0, 0, children=[_node("Seq Scan", 0, 0, "orders")])}
+    problem = measurement_problem(parse_plan(never), 0)
+    assert problem == f"{MEASURED_DIFFERENTLY}: its plan was never executed"
+    assert parse_plan(never).nodes[1].describe() == "Seq Scan on orders (never executed)"
+
+
+def test_rows_while_no_scan_ran_is_refused() -> None:
+    gated = {"Plan": _node("Append", 3, 1, children=[
+        _node("Result", 0, 1, children=[_node("Seq Scan", 0, 0, "orders")]),
+        _node("Values Scan", 3, 1)])}  # fmt: skip
+    problem = measurement_problem(parse_plan(gated), 3)
+    assert problem is not None and "none of its scans ran" in problem
+
+
+def test_a_scan_that_did_not_run_in_a_running_plan_is_normal() -> None:
+    """A hash join whose outer side is empty never builds its hash; an empty
+    result of a one-time filter never scans: both honest."""
+    join = {"Plan": _node("Hash Join", 0, 1, children=[
+        _node("Seq Scan", 0, 1, "orders"),
+        _node("Hash", 0, 0, children=[_node("Seq Scan", 0, 0, "customers")])])}  # fmt: skip
+    assert measurement_problem(parse_plan(join), 0) is None
+    one_time = {"Plan": _node("Result", 0, 1, children=[_node("Seq Scan", 0, 0, "orders")])}
+    assert measurement_problem(parse_plan(one_time), 0) is None
+    case_branch = {"Plan": _node("Seq Scan", 7, 1, "customers", children=[
+        _node("Index Scan", 0, 0, "orders")])}  # fmt: skip
+    assert measurement_problem(parse_plan(case_branch), 7) is None

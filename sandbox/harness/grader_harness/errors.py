@@ -10,6 +10,8 @@ Pure stdlib: the proxy server imports this package as the student.
 
 from __future__ import annotations
 
+import builtins
+
 # Longest text we keep from anything the student's process sends us.
 MAX_STUDENT_TEXT = 2_000
 
@@ -41,6 +43,14 @@ class StudentError(StudentProblem):
         )
         super().__init__(text)
 
+    def hidden_text(self) -> str:
+        """What a hidden test may say: the type if Python defines it, nothing the
+        student wrote. The message, the traceback's lines and a class of the
+        student's own naming can all carry the hidden test's inputs out."""
+        known = isinstance(getattr(builtins, self.type, None), type)
+        kind = self.type if known else "an exception of your own"
+        return f"your code raised {kind} (its text is not shown for hidden tests)"
+
 
 class StudentTimeout(StudentProblem):
     """A call or a request did not finish within the per-call time limit."""
@@ -56,7 +66,20 @@ class AppNotAnswering(StudentProblem):
 
 class SqlError(StudentProblem):
     """The database refused the student's SQL (sql runner): PostgreSQL's own
-    error about the student's statement, or a file the runner will not run."""
+    error about the student's statement, or a file the runner will not run.
+
+    str() is the detailed text, PostgreSQL's message included. `safe` is the
+    same failure without it ("... failed on dataset 'main': data exception
+    (SQLSTATE class 22)"): PostgreSQL's text can quote a hidden test's
+    parameters or any row, so hidden tests show `safe` whatever their
+    hidden_messages policy (messages.failure_message). None when the text
+    holds nothing but the student's own file's content (a refused file)."""
+
+    def __init__(self, message: str, *, sqlstate: str | None = None,
+                 safe: str | None = None) -> None:  # fmt: skip
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.safe = safe
 
 
 class StartupFailed(StudentProblem):

@@ -9,6 +9,10 @@ hidden_messages:
            student-facing errors. Never pytest's explanation of the assert
            expression: it quotes the hidden test's source and values;
   "full"   the exception's type and text, without traceback or source.
+Under "author", the student's own exception (StudentError) is named by its
+type alone: its text was written by code that held the hidden inputs.
+Under "author" and "full", a database error (SqlError) says only its SQLSTATE
+class, never PostgreSQL's text, which can quote the hidden test's inputs.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from grader_harness.errors import Feedback, StartupFailed, StudentError, StudentProblem
+from grader_harness.errors import Feedback, SqlError, StartupFailed, StudentError, StudentProblem
 from grader_harness.protocol import Layout
 
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+')
@@ -107,6 +111,12 @@ def failure_message(
         message: str | None = public_message(excinfo, layout.public_tests)
     elif policy == "none":
         message = None
+    elif isinstance(excinfo.value, SqlError) and excinfo.value.safe is not None:
+        # Under any policy: PostgreSQL's text can quote this test's inputs.
+        message = excinfo.value.safe
+    elif isinstance(excinfo.value, StudentError) and policy != "full":
+        # The student wrote that text while holding the hidden inputs.
+        message = excinfo.value.hidden_text()
     elif policy == "full":
         message = full_message(excinfo.value)
     else:

@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from grader_harness.sql import lockdown
 from grader_harness.sql.server import Server, ServerFailed, binary, run_as_postgres
 from grader_harness.sql.settings import (
     ADMIN_ROLE,
@@ -119,6 +120,9 @@ def build(data: Path, reference: Path, target: Path, options: dict[str, Any]) ->
                     _load_schema(conn, dataset, STUDENT_ROLE, OWNER_ROLE, data, dataset, [])
                     _load_schema(conn, REFERENCE_PREFIX + dataset, REFERENCE_ROLE,
                                  REFERENCE_OWNER_ROLE, data, dataset, index_files)  # fmt: skip
+                # After the loads (data files may call random()): what no
+                # query may call, and the roles' auto_explain (lockdown.py).
+                lockdown.apply(conn)
                 conn.execute("VACUUM (FREEZE, ANALYZE)")
                 # Measured: right after the loads, this VACUUM leaves the
                 # visibility map mostly unset (relallvisible 0 of 750), so

@@ -3,6 +3,8 @@
 Efficiency is graded on what stays constant from run to run (measured here:
 shared buffers hit + read and total cost were identical across runs, warm or
 cold; execution time varied 2x), never on time. Pure functions: no database.
+The plans come from auto_explain (session.py), which prints the same JSON as
+EXPLAIN without the list around it.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ class PlanNode:
     relation: str | None
     index: str | None
     rows: int  # actual rows over all loops
-    loops: int
+    loops: int  # 0: never executed
     shared_buffers: int  # hit + read, this node and its children
     own_buffers: int = 0  # hit + read of this node alone (children's subtracted)
 
     def describe(self) -> str:
         where = f" on {self.relation}" if self.relation else ""
         using = f" using {self.index}" if self.index else ""
+        if self.loops == 0:
+            return f"{self.node_type}{where}{using} (never executed)"
         loops = f" in {self.loops} loops" if self.loops > 1 else ""
         return f"{self.node_type}{where}{using} ({self.rows} rows{loops})"
 
@@ -64,7 +68,7 @@ def _buffers(node: dict[str, Any]) -> int:
 
 
 def _walk(node: dict[str, Any]) -> Iterator[PlanNode]:
-    loops = int(node.get("Actual Loops", 1)) or 1
+    loops = int(node.get("Actual Loops", 1))
     children = node.get("Plans", [])
     yield PlanNode(
         node_type=str(node["Node Type"]),
@@ -79,11 +83,12 @@ def _walk(node: dict[str, Any]) -> Iterator[PlanNode]:
         yield from _walk(child)
 
 
-def parse_plan(explain_output: str | list[Any]) -> PlanSummary:
-    """Summarise EXPLAIN's JSON (the text psql prints, or psycopg's decoded value)."""
+def parse_plan(explain_output: str | list[Any] | dict[str, Any]) -> PlanSummary:
+    """Summarise EXPLAIN's JSON (the text psql prints, or psycopg's decoded value),
+    or auto_explain's (one object, not a list of one)."""
     try:
         data = json.loads(explain_output) if isinstance(explain_output, str) else explain_output
-        top = data[0]["Plan"]
+        top = (data if isinstance(data, dict) else data[0])["Plan"]
         return PlanSummary(
             total_cost=float(top["Total Cost"]),
             shared_buffers=_buffers(top),
@@ -92,6 +97,32 @@ def parse_plan(explain_output: str | list[Any]) -> PlanSummary:
         )
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise PlanFormatError(f"not EXPLAIN (FORMAT JSON) output: {exc}") from None
+
+
+MEASURED_DIFFERENTLY = "the query behaved differently when measured"
+
+
+def measurement_problem(plan: PlanSummary, returned_rows: int) -> str | None:
+    """Why this plan cannot be the execution that returned `returned_rows`, or None.
+
+    The plan and the rows come from one execution, so this never fires for an
+    honest query; it is the check that would catch a measurement taken apart
+    from the graded rows: a plan whose top node produced another number of
+    rows, or one that never ran (a condition that was false when measured),
+    or rows returned while every table the plan reads was never scanned.
+    A scan that did not run in an otherwise running plan is normal (the
+    inner side of a join whose outer side is empty, a CASE branch not
+    taken), so only "none of them ran" counts."""
+    top = plan.nodes[0] if plan.nodes else None
+    if top is None or top.loops == 0:
+        return f"{MEASURED_DIFFERENTLY}: its plan was never executed"
+    if plan.rows != returned_rows:
+        return (f"{MEASURED_DIFFERENTLY}: its plan produced {plan.rows} rows, "
+                f"but it returned {returned_rows}")  # fmt: skip
+    scans = [node for node in plan.nodes if node.relation]
+    if returned_rows and scans and all(node.loops == 0 for node in scans):
+        return f"{MEASURED_DIFFERENTLY}: it returned rows, but none of its scans ran"
+    return None
 
 
 def buffer_ratio(student: PlanSummary, reference: PlanSummary) -> float:

@@ -4,9 +4,14 @@ and the queries tests run on the student's and the reference's schemas.
 Every statement goes through the extended protocol (prepare=True), which
 refuses more than one command per statement whatever our own splitter
 thought. Queries run in a read-only transaction that is rolled back, as a
-role that may only SELECT from its own schemas and cannot call set_config();
-index DDL runs as the tables' owner (PostgreSQL 15 lets nobody else create
-an index) after the allow-list in statements.py.
+role that may only SELECT from its own schemas and cannot call set_config()
+or anything that tells one execution from another (lockdown.py). Each
+execution's plan, with its actual rows and buffers, comes from auto_explain
+on the same connection (measure.py): the buffers graded are those of the
+execution whose rows are graded, never of a second, separate EXPLAIN. Index
+DDL runs as the tables' owner (PostgreSQL 15 lets nobody else create
+an index) after the grammar check of statements.py; the roles' privileges,
+not that check, are the security boundary.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ import psycopg
 from psycopg import sql
 
 from grader_harness.errors import SqlError, StudentTimeout
-from grader_harness.sql.plan import PlanSummary, parse_plan
+from grader_harness.sql.measure import PlanCollector
+from grader_harness.sql.plan import PlanSummary, measurement_problem
 from grader_harness.sql.server import Server, run_as_postgres
 from grader_harness.sql.settings import OWNER_ROLE, REFERENCE_PREFIX, REFERENCE_ROLE, STUDENT_ROLE
+from grader_harness.sql.sqlstate import DATA_CLASSES, describe, error_class
 from grader_harness.sql.statements import SqlFileError, index_statements
 
-EXPLAIN = "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, SUMMARY OFF, FORMAT JSON) "
 SIDES = ("student", "reference")
 
 
@@ -53,8 +59,12 @@ class SqlSession:
         self.timings = Timings()
         self._conns: dict[str, psycopg.Connection] = {}
         self._built_indexes: dict[str, set[str]] = {}
-        # Plans are deterministic: tests asking twice (two credit tiers) pay once.
-        self._plans: dict[tuple[str, str, str, str], PlanSummary] = {}
+        # One execution per (side, text, dataset, params) gives both the rows
+        # and the plan that are graded (measure.py); the data is read-only and
+        # frozen, so tests asking twice (rows, then two credit tiers) pay once.
+        self._runs: dict[tuple[str, str, str, str], tuple[Result, PlanSummary, str | None]] = {}
+        self._plans = {side: PlanCollector() for side in SIDES}
+        self._warmed: set[tuple[str, str, str]] = set()
 
     def start(self, prestarted: Server | None = None, copy_seconds: float = 0.0) -> None:
         """Copy the template and start the server, or adopt one prestart.py launched."""
@@ -70,6 +80,8 @@ class SqlSession:
         for side, role in (("student", STUDENT_ROLE), ("reference", REFERENCE_ROLE),
                            ("owner", OWNER_ROLE)):  # fmt: skip
             self._conns[side] = self.server.connect(role)
+            if side in self._plans:
+                self._conns[side].add_notice_handler(self._plans[side])
         for dataset in self.datasets:
             self._built_indexes[dataset] = {name for name, _ in self.indexes(dataset)}
 
@@ -106,38 +118,70 @@ class SqlSession:
             ) from None
         except psycopg.Error as exc:
             conn.rollback()
-            raise SqlError(f"{what} failed on dataset {dataset!r}: {str(exc).strip()}") from None
+            # Two texts: PostgreSQL's message can quote the parameters and
+            # rows a hidden test used, so hidden tests show only `safe`.
+            failed = f"{what} failed on dataset {dataset!r}"
+            raise SqlError(f"{failed}: {str(exc).strip()}", sqlstate=exc.sqlstate,
+                           safe=f"{failed}: {describe(exc.sqlstate)}") from None  # fmt: skip
         return cur
 
-    def query(self, text: str, *, side: str = "student", dataset: str = "main",
-              params: Sequence[Any] = (), what: str = "the query") -> Result:  # fmt: skip
+    def _run(self, side: str, text: str, dataset: str, params: Sequence[Any],
+             what: str) -> tuple[Result, PlanSummary]:  # fmt: skip
+        """Rows and plan of one execution (cached); SqlError if they disagree."""
+        __tracebackhide__ = True
+        key = (side, text, dataset, repr(list(params)))
+        if key not in self._runs:
+            if key[:3] not in self._warmed:
+                # Measured: a text's first execution on a connection reads a
+                # few catalog pages more (caches being filled: 10 buffers
+                # instead of 4), so its figure would depend on which test
+                # ran first. One discarded run first; its rows and plan are
+                # never used, so a query that behaves differently on it gains
+                # nothing.
+                self._fetch(side, text, dataset, params, what)
+                self._warmed.add(key[:3])
+            self._plans[side].clear()
+            result = self._fetch(side, text, dataset, params, what)
+            try:
+                plan = self._plans[side].take(text)
+                problem = measurement_problem(plan, len(result.rows))
+            except ValueError as exc:  # more than one plan for one execution
+                plan, problem = PlanSummary(0.0, 0, 0, ()), str(exc)
+            self._runs[key] = (result, plan, problem)
+        result, plan, problem = self._runs[key]
+        if problem is not None:
+            if side != "student":  # the exercise's own query: not the student's doing
+                raise RuntimeError(f"{what} on dataset {dataset!r}: {problem}")
+            raise SqlError(f"{what} on dataset {dataset!r}: {problem}")
+        return Result(result.columns, list(result.rows)), plan
+
+    def _fetch(self, side: str, text: str, dataset: str, params: Sequence[Any],
+               what: str) -> Result:  # fmt: skip
         __tracebackhide__ = True
         cur = self._execute(side, text, dataset, params, what)
         try:
             columns = tuple(c.name for c in cur.description or ())
-            rows = [tuple(row) for row in cur.fetchall()] if cur.description else []
+            return Result(columns, [tuple(row) for row in cur.fetchall()] if cur.description
+                          else [])  # fmt: skip
         finally:
+            # Ends the statement's executor: auto_explain's plan arrives.
             self._conns[side].rollback()
-        return Result(columns, rows)
+
+    def query(self, text: str, *, side: str = "student", dataset: str = "main",
+              params: Sequence[Any] = (), what: str = "the query") -> Result:  # fmt: skip
+        __tracebackhide__ = True
+        return self._run(side, text, dataset, params, what)[0]
 
     def explain(self, text: str, *, side: str = "student", dataset: str = "main",
                 params: Sequence[Any] = (), what: str = "the query") -> PlanSummary:  # fmt: skip
+        """The plan, actual rows and buffers of the execution query() returns."""
         __tracebackhide__ = True
-        key = (side, text, dataset, repr(list(params)))
-        if key not in self._plans:
-            cur = self._execute(side, EXPLAIN + text, dataset, params, what)
-            try:
-                row = cur.fetchone()
-            finally:
-                self._conns[side].rollback()
-            assert row is not None
-            self._plans[key] = parse_plan(row[0])
-        return self._plans[key]
+        return self._run(side, text, dataset, params, what)[1]
 
     def apply_indexes(self, text: str, filename: str, limit: int) -> None:
         """The student's index file on every dataset; SqlFileError/SqlError if refused."""
         began = time.monotonic()
-        statements = index_statements(text, filename=filename, limit=limit)
+        statements = index_statements(text, filename=filename, limit=limit, schemas=self.datasets)
         conn = self._conns["owner"]
         for dataset in self.datasets:
             cur = self._begin(conn, dataset)
@@ -146,7 +190,15 @@ class SqlSession:
                     cur.execute(statement.encode(), prepare=True)
                 except psycopg.Error as exc:
                     conn.rollback()
+                    # PostgreSQL's text about the student's own statement is
+                    # what they need to fix it ("column x does not exist"), and
+                    # index DDL sees no hidden test's inputs; but building the
+                    # index evaluates it on every row, and data errors quote
+                    # the row (a failed cast, a duplicate key): those say
+                    # only their class.
                     message = str(exc).strip()
+                    if error_class(exc.sqlstate) in DATA_CLASSES:
+                        message = f"{describe(exc.sqlstate)} while building it on the data"
                     raise SqlFileError(f"{filename}, statement {number}: {message}") from None
             conn.commit()
         self.timings.indexes = time.monotonic() - began

@@ -60,6 +60,28 @@ SERVER_SETTINGS: dict[str, str] = {
     "lc_messages": "'C'",
     "logging_collector": "off",
     "log_min_messages": "fatal",
+    # Loaded in the postmaster, so its settings exist before a role's own
+    # settings (AUTO_EXPLAIN, set per query role) are applied at login.
+    "shared_preload_libraries": "'auto_explain'",
+}
+
+# What the query roles' sessions report of every statement they execute: the
+# plan with its row counts and buffers, as a NOTICE on the same connection
+# (session.py reads it). This is how the buffers graded come from the very
+# execution whose rows are graded; a separate EXPLAIN could be told apart by
+# the query and answered with a cheap path. Timing off: time is not graded
+# and its clock calls cost more than the query on small tables. Nested
+# statements off: one plan per statement we sent, the nested ones' buffers
+# are counted in the node that ran them. These settings are superuser-only
+# (PGC_SUSET): the query roles cannot change them.
+AUTO_EXPLAIN: dict[str, str] = {
+    "auto_explain.log_min_duration": "0",
+    "auto_explain.log_analyze": "on",
+    "auto_explain.log_buffers": "on",
+    "auto_explain.log_timing": "off",
+    "auto_explain.log_nested_statements": "off",
+    "auto_explain.log_format": "json",
+    "auto_explain.log_level": "notice",
 }
 
 
