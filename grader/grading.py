@@ -45,6 +45,7 @@ def build_request(pack: ExercisePack, files: dict[str, str], limits: Limits) -> 
         runner=manifest.runner.value,
         options=manifest.runner_options(),
         hidden_messages=manifest.scoring.hidden_messages,
+        output=manifest.scoring.output,
         wall_seconds=limits.wall_seconds,
         output_bytes=limits.output_kb * 1024,
         call_timeout_seconds=limits.call_timeout_seconds,

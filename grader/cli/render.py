@@ -59,8 +59,11 @@ def report_view(report: Report, *, title: str) -> Panel:
         parts.append(Text(report.message, style="red"))
     if report.tests:
         parts.append(table)
-    if report.output and not report.full_marks:
-        parts.append(Text("output of your code (tail):\n" + report.output, style="dim"))
+    # `grader grade` runs on the author's machine: all of the output, hidden
+    # tests' included (the student is shown only report.output).
+    output = report.author_output or report.output
+    if output and not report.full_marks:
+        parts.append(Text("output of the code (tail, all tests):\n" + output, style="dim"))
     return Panel(Group(*parts), title=title, title_align="left")
 
 

@@ -90,6 +90,11 @@ class Limits(_Strict):
 
 class Scoring(_Strict):
     hidden_messages: Literal["none", "author", "full"] = "author"
+    # How much of the student code's own stdout/stderr the student sees:
+    # "public" what it printed while starting and during public tests (never
+    # after a hidden test's input reached it), "full" all, "none" nothing.
+    # Authors always see all of it (docs/authoring.md, section 5).
+    output: Literal["public", "full", "none"] = "public"
     # The starter normally must not get full marks; some exercises (a
     # "make it faster" task) start from a correct but poor solution.
     starter_may_pass: bool = False

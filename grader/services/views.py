@@ -4,6 +4,12 @@ the webhook body and the CLI's table all use these models.
 Built from the database only, so hidden test code can never reach them: the
 report carries test names, outcomes, points, hints and the messages the
 exercise's `hidden_messages` policy let through the harness; nothing else.
+
+Output follows the same pattern: `output` is what the exercise's `[scoring]
+output` policy let through the harness for the student. `author_output`, all
+of the student code's output (hidden tests' inputs it printed included), is
+filled in only when the caller asks for the author's view (`author=True`,
+for authors and admins); every default here is the student's view.
 """
 
 from __future__ import annotations
@@ -52,7 +58,9 @@ class SubmissionView(BaseModel):
     max_score: float | None = None
     outcome: str | None = None  # the report's overall status: passed, failed, timeout...
     message: str | None = None  # the report's overall explanation, or why not gradable
-    output: str | None = None  # tail of the student's own stdout/stderr
+    output: str | None = None  # tail of the student's own stdout/stderr, as the policy allows
+    # All of it (authors and admins only; always None in a student's view).
+    author_output: str | None = None
     tests: list[TestView] = []
     attempts: int  # grading runs made, infrastructure retries included
     attempt_number: int | None = None  # the student's nth graded attempt at this exercise
@@ -79,9 +87,12 @@ def grading_view(row: Grading) -> GradingView:
     )
 
 
-def submission_view(sub: Submission, history: list[Grading] | None = None) -> SubmissionView:
+def submission_view(sub: Submission, history: list[Grading] | None = None, *,
+                    author: bool = False) -> SubmissionView:
     """The caller's view; results appear only once the submission is final, so a
-    regrade in progress never shows the previous run's score as current."""
+    regrade in progress never shows the previous run's score as current.
+    `author`: the caller is an author or admin (services.submissions.sees_all),
+    who also sees all of the output."""
     status = Status(sub.status)
     view = SubmissionView(
         id=sub.id, exercise=sub.exercise_slug, exercise_version=sub.exercise.content_hash,
@@ -94,6 +105,10 @@ def submission_view(sub: Submission, history: list[Grading] | None = None) -> Su
     if status is Status.GRADED and grading is not None:
         view.score, view.max_score = grading.score, grading.max_score
         view.outcome, view.message, view.output = grading.outcome, grading.message, grading.output
+        if author:
+            # A grading recorded before the policy existed has no author copy:
+            # its output was all of it then.
+            view.author_output = grading.author_output or grading.output
         view.tests = [test_view(t) for t in grading.tests]
     elif status is Status.NOT_GRADABLE:
         view.message = sub.reason

@@ -277,3 +277,34 @@ def test_bytes_are_counted_as_utf8() -> None:
     assert check_files({"app/main.py": "é" * 50}, RULES)
     with pytest.raises(SubmissionError, match=re.escape("102 bytes")):
         check_files({"app/main.py": "é" * 51}, RULES)
+
+
+def test_output_policy_defaults_to_public(tmp_path: Path) -> None:
+    assert parse_manifest(make_pack(tmp_path) / "exercise.toml").scoring.output == "public"
+
+
+@pytest.mark.parametrize("policy", ["public", "full", "none"])
+def test_output_policy_takes_each_documented_value(tmp_path: Path, policy: str) -> None:
+    pack = make_pack(tmp_path)
+    (pack / "exercise.toml").write_text(MANIFEST + f'\n[scoring]\noutput = "{policy}"\n', "utf-8")
+    assert parse_manifest(pack / "exercise.toml").scoring.output == policy
+
+
+@pytest.mark.parametrize("value", ['"everything"', '"PUBLIC"', "true", "1"])
+def test_an_unknown_output_policy_names_the_field(tmp_path: Path, value: str) -> None:
+    pack = make_pack(tmp_path)
+    (pack / "exercise.toml").write_text(MANIFEST + f"\n[scoring]\noutput = {value}\n", "utf-8")
+    message = str(load_error(pack))
+    assert "field 'scoring.output'" in message and "public" in message
+
+
+def test_the_grading_request_carries_the_output_policy(tmp_path: Path) -> None:
+    from grader.grading import build_request
+    from sandbox.limits import Limits
+
+    pack = make_pack(tmp_path)
+    (pack / "exercise.toml").write_text(MANIFEST + '\n[scoring]\noutput = "none"\n', "utf-8")
+    request = build_request(load_pack(pack), {"demo.py": ""}, Limits())
+    assert request.config.output == "none"
+    assert build_request(load_pack(make_pack(tmp_path / "b")), {}, Limits()).config.output == (
+        "public")

@@ -6,7 +6,8 @@
     golden/<case>/submission/     the student's files
     golden/<case>/config.json     HarnessConfig fields
     golden/<case>/expected.json   the report, normalised (see normalise())
-    golden/<case>/output_contains.txt   optional: lines the report's output must hold
+    golden/<case>/output_contains.txt   optional: lines the report's author_output
+                                        (all of the student's output) must hold
 
 test_golden.py runs each case on the host (--no-drop); a test through the
 real sandbox image can reuse load_case() and normalise() unchanged.
@@ -56,7 +57,7 @@ def output_lines(path: Path) -> list[str]:
 
 def normalise(report: dict[str, Any]) -> dict[str, Any]:
     """The report without what changes from run to run: durations and output."""
-    result = dict(report, duration=0.0, output="")
+    result = dict(report, duration=0.0, output="", author_output="")
     result["tests"] = [dict(test, duration=0.0) for test in report["tests"]]
     return result
 

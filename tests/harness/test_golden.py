@@ -63,7 +63,7 @@ def test_golden_case(case: Path, tmp_path: Path, sql_cache: Path) -> None:
     # The harness keeps its own deadline (wall - 1 s) and stops in time.
     assert elapsed < config.wall_seconds + 2, f"took {elapsed:.1f} s"
     for line in output_lines(case):
-        assert line in report["output"], f"{line!r} not in output:\n{report['output']}"
+        assert line in report["author_output"], f"{line!r} not in:\n{report['author_output']}"
     if UPDATE or expected is None:
         write_expected(case, report)
         if not UPDATE:

@@ -106,7 +106,7 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
         user = lookup_user(layout.student_user)
     except KeyError:
         raise HarnessFault(f"the image has no user {layout.student_user!r}") from None
-    procs = StudentProcesses(layout.workspace, user, config.output_bytes)
+    procs = StudentProcesses(layout.workspace, user, config.output_bytes, config.output)
     deadline = Deadline(config.wall_seconds, started)
     state = RunState(config, layout, deadline, procs)
     grader = GraderPlugin(state)
@@ -121,7 +121,7 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
         code = pytest.ExitCode.INTERRUPTED
     finally:
         deadline.disarm()
-        output = procs.close()
+        author_output = procs.close()
     if state.fault:
         raise HarnessFault(state.fault)
     if grader.problems:
@@ -136,7 +136,8 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
     timed_out = deadline.expired or state.call_timed_out
     limit = limit_status(memory=memory, output=procs.output_exceeded, timed_out=timed_out)
     return build_report(grader.results(), limit_hit=limit, message=_message(state, grader, memory),
-                        output=output, duration=time.monotonic() - started)
+                        output=procs.student_output(), author_output=author_output,
+                        duration=time.monotonic() - started)
 
 
 def limit_status(*, memory: bool, output: bool, timed_out: bool) -> Status | None:

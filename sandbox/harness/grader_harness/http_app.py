@@ -56,6 +56,12 @@ class AppServer:
         return "" if self.proc is None else self.proc.tail.text()
 
     def start(self, again: bool = False) -> None:
+        # The app's start-up output is the student's to see (phases.py says
+        # when it is not: a restart after a hidden test).
+        with self.state.procs.phases.startup():
+            self._start(again)
+
+    def _start(self, again: bool) -> None:
         argv = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
                 "--port", str(self.port), "--no-access-log", "--app-dir", str(self.state.workspace)]
         self.proc = proc = self.state.procs.start("app", argv)
@@ -74,7 +80,10 @@ class AppServer:
         assert self.proc is not None
         self.proc.wait(1.0)
         self.proc.reader.join(1.0)  # the last lines of the log explain the failure
-        log = clean_log(self.proc.tail.text(), self.state.workspace, LOG_LINES)
+        # Only a log the output policy shows: a restarted app may print what
+        # an earlier one kept from a hidden test.
+        shown = self.state.procs.phases.showing
+        log = clean_log(self.proc.tail.text(), self.state.workspace, LOG_LINES) if shown else ""
         head = "the app did not start again after it stopped" if again else "the app did not start"
         raise StartupFailed(f"{head}: {reason}" + (f"\n{log}" if log else ""), head)
 

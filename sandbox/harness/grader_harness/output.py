@@ -1,21 +1,33 @@
-"""Metering the student's output: every byte counts against one limit per run.
+"""Metering the student's output: every byte counts against one limit per run,
+and every byte is either shown to the student or kept for the author only.
 
 Each student process gets one pipe (stdout and stderr merged); a reader thread
-per pipe feeds the meter, which keeps a tail of the whole run (the report's
-`output`) and one per process (the app's log), and calls back once the run's
-total passes the limit so the harness can stop the student.
+per pipe feeds the meter, which keeps a tail of the whole run (the author's
+`author_output`), a tail of what the student may see (the report's `output`)
+and one per process (the app's log), and calls back once the run's total
+passes the limit so the harness can stop the student.
+
+What the student may see is the exercise's output policy (docs/authoring.md):
+`full` everything, `none` nothing, `public` (the default) only what was
+printed before the student's code could have seen a hidden test's input.
+Phases (phases.py) decides which bytes those are; this module only credits
+each chunk to the side that was current when it was read, and drains the
+pipes before a switch so a phase's own bytes are credited to it.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from grader_harness.report import MAX_OUTPUT_CHARS
 
 CUT_MARK = "[... earlier output cut ...]\n"
 _CHUNK = 65_536
+_DRAIN_READS = 4
 
 
 class Tail:
@@ -49,6 +61,16 @@ class Tail:
         return "\n".join(self.text().rstrip("\n").splitlines()[-count:])
 
 
+@dataclass
+class _Pipe:
+    fd: int
+    own: Tail
+    # Held while a chunk is read and credited, so a drain and the reader
+    # thread never credit the same pipe at once (or use a closed fd).
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False
+
+
 class OutputMeter:
     """Counts the bytes of every student pipe against `limit`."""
 
@@ -56,35 +78,88 @@ class OutputMeter:
         self.limit = limit
         self.total = 0
         self.exceeded = False
-        self.tail = Tail()
+        self.tail = Tail()  # everything: the author's
+        self.shown = Tail()  # what the student may see
+        self.withheld = 0  # bytes kept from the student
+        # Read by the reader threads without a lock: one bool, switched only
+        # by the main thread (phases.py), after draining when it hides.
+        self.visible = True
         self._on_exceeded = on_exceeded
         self._lock = threading.Lock()
+        self._pipes: list[_Pipe] = []
 
-    def add(self, chunk: bytes, own: Tail) -> None:
+    def _record(self, chunk: bytes, own: Tail) -> bool:
         with self._lock:
             self.total += len(chunk)
             over = self.total > self.limit
             if over:
                 self.exceeded = True
+            if not self.visible:
+                self.withheld += len(chunk)
         self.tail.add(chunk)
+        if self.visible:
+            self.shown.add(chunk)
         own.add(chunk)
-        if over:
-            # Outside the lock: stopping processes takes a while. Called on
-            # every chunk past the limit, so a restarted process that keeps
-            # printing is stopped as well.
+        return over
+
+    def add(self, chunk: bytes, own: Tail) -> None:
+        if self._record(chunk, own):
+            # Called on every chunk past the limit, so a restarted process
+            # that keeps printing is stopped as well.
             self._on_exceeded()
 
-    def pump(self, fd: int, own: Tail) -> None:
-        """Reader thread body: drain `fd` until every writer has closed it."""
+    def drain(self) -> None:
+        """Credit what sits in the pipes now to the current side. The main
+        thread calls this before hiding: a print of the phase that ends is
+        in its pipe by then (the call or request it belongs to has returned)."""
+        for pipe in list(self._pipes):
+            over = False
+            with pipe.lock:
+                # Bounded: a pipe holds 64 KiB, and a student printing without
+                # pause must not keep the main thread here.
+                for _ in range(_DRAIN_READS):
+                    if pipe.closed:
+                        break
+                    try:
+                        chunk = os.read(pipe.fd, _CHUNK)
+                    except OSError:  # BlockingIOError: empty for now
+                        break
+                    if not chunk:
+                        break  # end of file: the reader thread closes it
+                    over = self._record(chunk, pipe.own) or over
+            if over:
+                self._on_exceeded()
+
+    def pump(self, pipe: _Pipe) -> None:
+        """Reader thread body: credit `pipe` until every writer has closed it."""
+        poller = select.poll()
+        poller.register(pipe.fd, select.POLLIN)  # POLLHUP comes unasked
         try:
-            while chunk := os.read(fd, _CHUNK):
-                self.add(chunk, own)
+            while True:
+                poller.poll()
+                with pipe.lock:
+                    try:
+                        chunk = os.read(pipe.fd, _CHUNK)
+                    except BlockingIOError:
+                        continue  # a drain took it first
+                    if not chunk:
+                        break
+                    over = self._record(chunk, pipe.own)
+                # Outside the pipe's lock: stopping processes takes a while.
+                if over:
+                    self._on_exceeded()
         except OSError:
             pass  # the pipe was closed under us at shutdown
         finally:
-            os.close(fd)
+            with pipe.lock:
+                pipe.closed = True
+                self._pipes.remove(pipe)
+                os.close(pipe.fd)
 
     def start_reader(self, fd: int, own: Tail, name: str) -> threading.Thread:
-        thread = threading.Thread(target=self.pump, args=(fd, own), name=name, daemon=True)
+        os.set_blocking(fd, False)  # our end only: the student's end stays blocking
+        pipe = _Pipe(fd, own)
+        self._pipes.append(pipe)
+        thread = threading.Thread(target=self.pump, args=(pipe,), name=name, daemon=True)
         thread.start()
         return thread

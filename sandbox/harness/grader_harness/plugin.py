@@ -18,7 +18,7 @@ import pytest
 
 from grader_harness.errors import DeadlineReached
 from grader_harness.messages import failure_message
-from grader_harness.report import TestResult
+from grader_harness.report import TestResult, Visibility
 from grader_harness.results import ItemInfo, Phase, build_result, item_info
 from grader_harness.state import STATE_KEY, RunState
 
@@ -56,6 +56,13 @@ class GraderPlugin:
             where = report.nodeid or "the tests"
             self.problems.append(f"collecting {where}:\n{report.longreprtext}")
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        # Public tests run first: the student may see output printed until the
+        # first hidden test, and never after it (phases.py). The report keeps
+        # the collected order (results()).
+        public = self.state.layout.public_tests
+        items.sort(key=lambda item: not Path(item.path).is_relative_to(public))
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
             try:
@@ -72,6 +79,10 @@ class GraderPlugin:
     # runs, and an exception there would end the session without its reports.
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        # Before any of the test's fixtures: a hidden test's inputs must find
+        # the student's output already withheld.
+        public = Path(item.path).is_relative_to(self.state.layout.public_tests)
+        self.state.procs.phases.test(public)
         return (yield from self._phase())
 
     @pytest.hookimpl(wrapper=True)
@@ -108,9 +119,11 @@ class GraderPlugin:
     def results(self) -> list[TestResult]:
         wall = self.state.config.wall_seconds
         expired = self.state.deadline.expired
+        # Hidden first, as collected: public tests ran first only for the output.
+        listed = sorted(self.items, key=lambda info: info.visibility is Visibility.PUBLIC)
         return [
             build_result(info, self.phases.get(info.nodeid, {}), wall=wall, expired=expired)
-            for info in self.items
+            for info in listed
         ]
 
     def not_run(self) -> int:

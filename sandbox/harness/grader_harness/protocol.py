@@ -16,6 +16,7 @@ PROTOCOL_VERSION = 1
 
 RUNNERS = ("http-app", "python", "sql")
 HIDDEN_MESSAGE_POLICIES = ("none", "author", "full")
+OUTPUT_POLICIES = ("public", "full", "none")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class HarnessConfig:
     # "none" (hint only), "author" (only messages the author wrote: assert x, "msg"
     # and grader_harness.Feedback), "full" (everything pytest says, minus source).
     hidden_messages: str = "author"
+    # How much of the student code's own output the student sees (phases.py):
+    # "public" (printed while it starts and during public tests), "full", "none".
+    # The report's author_output always has all of it.
+    output: str = "public"
     wall_seconds: float = 30.0
     output_bytes: int = 1024 * 1024
     call_timeout_seconds: float = 10.0
@@ -50,6 +55,8 @@ class GradingRequest:
         config = HarnessConfig(**data["config"])
         if config.runner not in RUNNERS:
             raise ValueError(f"unknown runner {config.runner!r}")
+        if config.output not in OUTPUT_POLICIES:
+            raise ValueError(f"config.output must be one of {', '.join(OUTPUT_POLICIES)}")
         files = data["files"]
         if not isinstance(files, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in files.items()

@@ -51,6 +51,12 @@ class ProxyClient:
 
     def start(self) -> None:
         """Start the proxy and wait for its import; StartupFailed if that fails."""
+        # The import's output is the student's to see (phases.py says when it
+        # is not: a restart after a hidden test).
+        with self.state.procs.phases.startup():
+            self._start()
+
+    def _start(self) -> None:
         self.stop()
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
@@ -77,6 +83,10 @@ class ProxyClient:
         if "error" in reply:
             error = _student_error(reply["error"])
             self.stop()
+            if not self.state.procs.phases.may_quote_student():
+                # A restart after a hidden test: its exception's text could
+                # carry what an earlier process kept of a hidden input.
+                raise StartupFailed(f"{summary} again: {error.type}", summary)
             detail = (error.traceback or f"{error.type}: {error.message}").rstrip()
             raise StartupFailed(f"{summary}:\n{detail}", summary)
 

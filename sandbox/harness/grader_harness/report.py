@@ -12,7 +12,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+# 2: `output` is what the exercise's output policy shows the student (in 1,
+# all of it); `author_output` has all of it. Version 1 documents still parse.
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 # Caps keep one hostile submission from producing a huge report.
 MAX_MESSAGE_CHARS = 4_000
@@ -85,13 +88,17 @@ class Report:
     max_score: float
     tests: list[TestResult] = field(default_factory=list)
     message: str | None = None  # overall explanation: the syntax error, the limit hit
-    output: str = ""  # tail of the student's own stdout/stderr
+    output: str = ""  # tail of the student's own stdout/stderr the student may see
     duration: float = 0.0
+    # The tail of all of it, for authors only: the service never shows it to
+    # a student (it may hold hidden tests' inputs the student's code printed).
+    author_output: str = ""
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
-        if len(self.output) > MAX_OUTPUT_CHARS:
-            object.__setattr__(self, "output", truncate(self.output, MAX_OUTPUT_CHARS))
+        for name in ("output", "author_output"):
+            if len(getattr(self, name)) > MAX_OUTPUT_CHARS:
+                object.__setattr__(self, name, truncate(getattr(self, name), MAX_OUTPUT_CHARS))
         if self.message is not None and len(self.message) > MAX_MESSAGE_CHARS:
             object.__setattr__(self, "message", truncate(self.message, MAX_MESSAGE_CHARS))
 
@@ -137,6 +144,7 @@ def build_report(
     message: str | None = None,
     output: str = "",
     duration: float = 0.0,
+    author_output: str | None = None,
 ) -> Report:
     score, max_score = score_tests(tests)
     return Report(
@@ -147,6 +155,7 @@ def build_report(
         message=message,
         output=output,
         duration=round(duration, 4),
+        author_output=output if author_output is None else author_output,
     )
 
 
@@ -178,8 +187,9 @@ def parse_report(document: str | bytes) -> Report:
     if not isinstance(data, dict):
         raise ReportFormatError("report: top level is not an object")
     version = _field(data, "schema_version", int, "report")
-    if version != SCHEMA_VERSION:
-        raise ReportFormatError(f"report: schema_version {version} is not {SCHEMA_VERSION}")
+    if version not in READABLE_VERSIONS:
+        readable = " or ".join(str(v) for v in READABLE_VERSIONS)
+        raise ReportFormatError(f"report: schema_version {version} is not {readable}")
     raw_tests = _field(data, "tests", list, "report")
     if len(raw_tests) > MAX_TESTS:
         raise ReportFormatError(f"report: more than {MAX_TESTS} tests")
@@ -203,6 +213,10 @@ def parse_report(document: str | bytes) -> Report:
         )
     message = data.get("message")
     output = data.get("output", "")
+    output = output if isinstance(output, str) else ""
+    # Version 1 had one output, all of it; a document without the field is
+    # read as if its output were all there was.
+    author_output = data.get("author_output", output)
     duration = data.get("duration", 0.0)
     return Report(
         status=_enum(Status, data.get("status"), "report", "status"),
@@ -210,6 +224,7 @@ def parse_report(document: str | bytes) -> Report:
         max_score=float(_field(data, "max_score", (int, float), "report")),
         tests=tests,
         message=message if isinstance(message, str) else None,
-        output=output if isinstance(output, str) else "",
+        output=output,
         duration=float(duration) if isinstance(duration, (int, float)) else 0.0,
+        author_output=author_output if isinstance(author_output, str) else output,
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from grader_harness import reaper
 from grader_harness.output import OutputMeter, Tail
+from grader_harness.phases import OutputPhases
 
 
 @dataclass(frozen=True)
@@ -127,15 +128,19 @@ class StudentProcess:
 class StudentProcesses:
     """All student processes of one run, their output meter and their end."""
 
-    def __init__(self, workspace: Path, user: StudentUser | None, output_limit: int) -> None:
+    def __init__(self, workspace: Path, user: StudentUser | None, output_limit: int,
+                 output_policy: str = "public") -> None:
         self.workspace = workspace
         self.user = user
         self.meter = OutputMeter(output_limit, self.kill_all)
+        # What of that output the student may see (the exercise's policy).
+        self.phases = OutputPhases(self.meter, output_policy)
         self._procs: list[StudentProcess] = []
         self._lock = threading.RLock()
 
     def start(self, name: str, argv: Sequence[str], *, env: dict[str, str] | None = None,
               pass_fds: Sequence[int] = ()) -> StudentProcess:
+        self.phases.process_started()
         read_fd, write_fd = os.pipe()
         try:
             popen = subprocess.Popen(
@@ -188,10 +193,15 @@ class StudentProcesses:
                 proc.wait(2.0)
 
     def close(self) -> str:
-        """Kill everything, wait for the pipes to drain; returns the output tail."""
+        """Kill everything, wait for the pipes to drain; returns the author's
+        tail of the output (all of it; `student_output` is the student's)."""
         self.kill_all()
         with self._lock:
             readers = [p.reader for p in self._procs]
         for reader in readers:
             reader.join(1.0)
         return self.meter.tail.text()
+
+    def student_output(self) -> str:
+        """The tail the exercise's output policy lets the student see."""
+        return self.phases.student_text()
