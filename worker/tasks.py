@@ -42,7 +42,7 @@ def grade(self: Any, submission_id: str) -> str:
         db=rt.db, catalog=rt.catalog, submission_id=submission_id,
         claim_id=str(self.request.id), grade=runtime.grade_function, settings=settings,
         worker=str(self.request.hostname), max_retries=settings.grade_max_retries,
-        lease_seconds=settings.running_deadline_seconds,
+        max_attempts=settings.grade_max_attempts, lease_seconds=settings.running_deadline_seconds,
         # Any unexpected exception is ours, not the student's: retry it too.
         infra_errors=(SandboxError, Exception),
     )
@@ -80,10 +80,12 @@ def sweep_task() -> dict[str, int]:
     settings = _settings()
     rt = runtime.runtime(settings)
     result = sweep.sweep(db=rt.db, queue=CeleryQueue(app),
-                         queued_deadline=settings.queued_deadline_seconds)
+                         queued_deadline=settings.queued_deadline_seconds,
+                         max_attempts=settings.grade_max_attempts)
     removed = _remove_orphans(settings)
     return {"requeued_running": len(result.requeued_running), "enqueued": len(result.enqueued),
-            "failed": len(result.failed), "orphans_removed": removed}
+            "failed": len(result.failed), "not_gradable": len(result.gave_up),
+            "orphans_removed": removed}
 
 
 def _remove_orphans(settings: Any) -> int:

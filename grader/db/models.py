@@ -69,6 +69,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Page sessions carry this number; raising it ends every one of them
+    # (sign out everywhere, a role or password change): grader/web/session.py.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ApiToken(Base):
@@ -117,6 +120,11 @@ class Submission(Base):
     # Infrastructure faults in the current run; decides the last retry, and a
     # regrade starts it again at zero.
     run_failures: Mapped[int] = mapped_column(default=0)
+    # Claims in the current run (a regrade starts it again at zero). Counted at
+    # claim time, so a grading that never finishes (worker killed, result that
+    # cannot be recorded) still counts; grading_attempts - run_failures is
+    # capped by GRADER_GRADE_MAX_ATTEMPTS (services.grading).
+    grading_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     # The student's attempt number at this exercise; only graded runs count.
     attempt_number: Mapped[int | None]
     reason: Mapped[str | None] = mapped_column(Text)  # why not_gradable
@@ -151,7 +159,9 @@ class Grading(Base):
     score: Mapped[float | None]
     max_score: Mapped[float | None]
     message: Mapped[str | None] = mapped_column(Text)
-    output: Mapped[str | None] = mapped_column(Text)
+    output: Mapped[str | None] = mapped_column(Text)  # what the output policy shows the student
+    # All of the student code's output, for authors only (services.views).
+    author_output: Mapped[str | None] = mapped_column(Text)
     duration: Mapped[float | None]  # seconds the grading call took
     worker: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime | None]

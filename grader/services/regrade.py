@@ -20,6 +20,7 @@ def _requeue(sub: Submission, exercise_id: int) -> None:
     sub.claim = None
     sub.lease_until = None
     sub.run_failures = 0
+    sub.grading_attempts = 0  # a fresh attempt budget too (services.grading)
     sub.reason = None
     sub.queued_at = utcnow()
     sub.enqueued_at = utcnow()  # cleared below if the broker refuses it

@@ -4,6 +4,10 @@ lost a message or a worker died.
 - `running` past its lease (the worker went away): back to `queued`.
 - `queued` and not put on the queue for a while (enqueue failed, Redis lost
   its data, or the message sits behind a dead worker): put on the queue again.
+- either, with its attempt budget spent (GRADER_GRADE_MAX_ATTEMPTS gradings
+  started and never finished): `not_gradable`, never queued again. Without
+  this a submission that kills its worker, or whose result cannot be
+  recorded, would be graded for ever (services.grading).
 
 Re-enqueueing is safe: the grade task is idempotent (services.grading).
 """
@@ -12,12 +16,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import lazyload
 
 from grader.db import Database, Status, Submission, utcnow
+from grader.services import webhooks
+from grader.services.grading import DEFAULT_MAX_ATTEMPTS, spent
 from grader.services.queue import Queue
+from grader.services.recording import give_up
 from grader.services.submissions import mark_enqueued
 
 log = logging.getLogger(__name__)
@@ -28,15 +36,18 @@ class SweepResult:
     requeued_running: list[str]
     enqueued: list[str]
     failed: list[str]  # ids the broker did not take; the next sweep tries again
+    gave_up: list[str]  # attempt budget spent: now not_gradable
 
 
-def sweep(*, db: Database, queue: Queue, queued_deadline: float, batch: int = 500) -> SweepResult:
+def sweep(*, db: Database, queue: Queue, queued_deadline: float,
+          max_attempts: int = DEFAULT_MAX_ATTEMPTS, batch: int = 500) -> SweepResult:
     now = utcnow()
+    gave_up = _give_up_spent(db, max_attempts, now, batch)
     with db.session() as session:
         stale = session.scalars(
             select(Submission)
             .where(Submission.status == Status.RUNNING, Submission.lease_until < now)
-            .limit(batch)
+            .limit(batch).options(lazyload("*")).with_for_update(skip_locked=True)
         ).unique().all()
         for sub in stale:
             log.warning("submission %s: worker lost (lease ran out); queued again", sub.id)
@@ -44,6 +55,7 @@ def sweep(*, db: Database, queue: Queue, queued_deadline: float, batch: int = 50
             sub.claim = None
             sub.lease_until = None
             sub.enqueued_at = None
+            sub.reason = "the grading stopped before it finished (the worker's lease ran out)"
         requeued = [sub.id for sub in stale]
     cutoff = now - timedelta(seconds=queued_deadline)
     aged = Submission.enqueued_at < cutoff
@@ -66,7 +78,34 @@ def sweep(*, db: Database, queue: Queue, queued_deadline: float, batch: int = 50
     if sent:
         mark_enqueued(db=db, ids=sent)
     failed = [sub_id for sub_id in waiting if sub_id not in set(sent)]
-    return SweepResult(requeued_running=requeued, enqueued=sent, failed=failed)
+    for sub_id in gave_up:
+        if webhooks.wanted(db=db, submission_id=sub_id):
+            queue.enqueue_webhook(sub_id)  # final now: its callback is due
+    return SweepResult(requeued_running=requeued, enqueued=sent, failed=failed, gave_up=gave_up)
+
+
+def _give_up_spent(db: Database, max_attempts: int, now: datetime, batch: int) -> list[str]:
+    """Running past its lease, or queued (the cap was lowered), with no attempt
+    left: no claim can take it (services.grading.claim), so it ends here. Rows
+    are locked (PostgreSQL re-checks the condition under the lock), so a late
+    worker's result written meanwhile is never overwritten."""
+    with db.session() as session:
+        rows = session.scalars(
+            select(Submission)
+            .where(spent(max_attempts),
+                   (Submission.status == Status.QUEUED)
+                   | ((Submission.status == Status.RUNNING) & (Submission.lease_until < now)))
+            .limit(batch).options(lazyload("*")).with_for_update(skip_locked=True)
+        ).unique().all()
+        for sub in rows:
+            unfinished = sub.grading_attempts - sub.run_failures
+            last = f"; the last: {sub.reason}" if sub.reason else ""
+            log.error("submission %s: %d gradings never finished; not gradable", sub.id,
+                      unfinished)
+            give_up(session=session, sub=sub, worker=None, started_at=sub.started_at,
+                    reason=f"gave up after {unfinished} unfinished attempts (the worker "
+                    f"stopped or the result could not be recorded){last}")
+        return [sub.id for sub in rows]
 
 
 def _backlog_intact(db: Database, queue: Queue) -> bool:
