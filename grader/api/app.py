@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 
 from grader.api import errors, events, exercises, health, submissions, tokens
+from grader.api.body_limit import BodyLimit, BodyLimits
 from grader.api.services import Services, build_services
 from grader.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
+# The routes that take a submission's files; every other one takes a small form at most.
+UPLOAD_PATHS = (re.compile(re.escape(PREFIX) + "/submissions"),
+                re.compile("/exercises/[^/]+/submit"))
+
+
+def _too_large_page(detail: str) -> Response:
+    from grader.web.pages import SECURITY_HEADERS, templates
+
+    html = templates.env.get_template("error.html").render(
+        status=413, title="Too large", detail=detail, user=None, csrf="")
+    return HTMLResponse(html, status_code=413, headers=SECURITY_HEADERS)
+
+
+def _form_limits(settings: Settings) -> dict[str, Any]:
+    """For the forms FastAPI parses itself (the pages' Form() fields): part
+    counts for the submit page's rows (path, content, fixed flag, upload) and a
+    few more; a text field as large as a whole upload (one file pasted). Older
+    FastAPI has no such option and keeps Starlette's (1000 parts, 1 MiB)."""
+    from grader.web.forms import MAX_ROWS
+
+    if "form_limits" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"form_limits": {"max_fields": 4 * MAX_ROWS + 16, "max_files": MAX_ROWS + 8,
+                            "max_part_size": settings.request_bytes_cap()}}
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None,
@@ -37,7 +66,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app = FastAPI(
         title="grader", version="1", lifespan=lifespan,
         summary="Grades backend coding exercises in hardened sandboxes.",
-        docs_url="/docs", openapi_url="/openapi.json",
+        docs_url="/docs", openapi_url="/openapi.json", **_form_limits(settings),
     )
     app.state.services = wired
     errors.install(app)
@@ -48,4 +77,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     from grader import web  # the pages at "/", after the API's routes
 
     web.install(app)
+    # Outermost of our middleware: no body is read past its limit, whoever reads it.
+    app.add_middleware(BodyLimit, limits=BodyLimits(
+        uploads=settings.request_bytes_cap(), small=settings.max_form_bytes,
+        upload_paths=UPLOAD_PATHS, api_prefixes=web.pages.API_PATHS, page=_too_large_page))
     return app

@@ -13,10 +13,12 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 
+from grader.api.body_limit import BodyTooLarge
 from grader.api.errors import UnsupportedMedia
 from grader.services.errors import Invalid, TooLarge
 
-MAX_UPLOAD_FILES = 500  # far above any manifest's max_files; the service checks those
+MAX_UPLOAD_FILES = 200  # the most any manifest may allow (manifest.py); the service checks
+MAX_UPLOAD_FIELDS = 20  # exercise, callback_url; unknown ones get a clear 422 from the model
 
 
 class SubmissionIn(BaseModel):
@@ -63,6 +65,8 @@ def _validate(data: Any) -> SubmissionIn:
 
 
 async def read_submission(request: Request, cap: int) -> SubmissionIn:
+    """The submission; the body-limit middleware has bounded it already, and
+    `cap` bounds it again for a caller without it."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > cap:
         raise TooLarge(f"request body is over the server's limit of {cap} bytes")
@@ -94,7 +98,9 @@ async def _read_capped(request: Request, cap: int) -> bytes:
 
 async def _read_multipart(request: Request) -> SubmissionIn:
     try:
-        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=20)
+        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FIELDS)
+    except BodyTooLarge:
+        raise  # the middleware answers 413
     except Exception as exc:  # starlette's own parse errors (HTTPException, MultiPartException)
         detail = getattr(exc, "detail", exc)
         raise Invalid(f"could not read the multipart upload: {detail}") from None

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from grader.api.deps import CurrentUser, ServicesDep
 from grader.api.payload import OPENAPI_BODY, read_submission
 from grader.services import regrade, submissions
+from grader.services.callback_policy import policy_from_settings
 from grader.services.views import SubmissionView
 
 router = APIRouter(tags=["submissions"])
@@ -21,8 +22,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no valid API token"},
+    403: {"description": "callback_url sent with a student's token"},
     409: {"description": "Idempotency-Key reused for a different request"},
-    413: {"description": "request body over the server's cap"},
+    413: {"description": "request body over the server's cap (problem+json while streaming)"},
     415: {"description": "neither JSON nor multipart"},
     422: {"description": "unknown exercise, files the manifest refuses, non-UTF-8 text..."},
     429: {"description": "submission rate limit hit; see Retry-After"},
@@ -39,16 +41,17 @@ async def submit(
     request: Request, services: ServicesDep, user: CurrentUser,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
-    # JSON escapes can make text longer than its UTF-8 bytes; the service
-    # checks the decoded size against the real cap.
-    cap = services.settings.max_submission_bytes * 2 + 65_536
-    payload = await read_submission(request, cap)
+    # The body-limit middleware already cut the body off at this cap while it
+    # streamed; the service checks the decoded text against the real one.
+    payload = await read_submission(request, services.settings.request_bytes_cap())
+    callbacks = policy_from_settings(services.settings)
     view, created = await run_in_threadpool(
         lambda: submissions.create_submission(
             db=services.db, catalog=services.catalog, queue=services.queue,
             limiter=services.limiter, limits=services.limits, user=user,
             exercise=payload.exercise, files=payload.files,
             callback_url=payload.callback_url, idempotency_key=idempotency_key,
+            callbacks=callbacks,
         )
     )
     headers = {"Location": f"{request.url.path}/{view.id}"}

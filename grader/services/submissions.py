@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -11,9 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from grader.db import Database, Grading, Role, Status, Submission, User, utcnow
 from grader.exercises.pack import ExercisePack
 from grader.exercises.submission import SubmissionError, check_files
+from grader.services import callback_policy
+from grader.services.callback_policy import CallbackPolicy
 from grader.services.catalog import Catalog, exercise_version
 from grader.services.errors import (
     Conflict,
+    Forbidden,
     Invalid,
     NotFound,
     RateLimited,
@@ -23,8 +25,6 @@ from grader.services.errors import (
 from grader.services.queue import Queue
 from grader.services.ratelimit import RateLimiter
 from grader.services.views import SubmissionView, submission_view
-
-MAX_CALLBACK_URL = 2000
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,17 @@ def sees_all(user: User) -> bool:
     return bool(Role(user.role).sees_all)
 
 
-def _check_callback(url: str | None) -> str | None:
-    if url is None:
+def _check_callback(url: str | None, user: User, policy: CallbackPolicy | None) -> str | None:
+    """Webhooks are for integrations: their receivers verify signatures with the
+    server's own key, which students never have, and each one is a request from
+    inside the service's network. So only authors and admins set them, and the
+    target must pass the address policy (checked again at delivery)."""
+    if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_CALLBACK_URL:
-        raise Invalid("callback_url must be an http(s) URL of at most 2000 characters")
+    if not sees_all(user):
+        raise Forbidden("callback_url can only be set with an author's or admin's token; "
+                        "follow a submission with GET /submissions/{id} or its events stream")
+    callback_policy.check(url, policy=policy or CallbackPolicy())
     return url
 
 
@@ -62,9 +67,11 @@ def create_submission(
     *, db: Database, catalog: Catalog, queue: Queue, limiter: RateLimiter | None,
     limits: Limits, user: User, exercise: str, files: dict[str, str],
     callback_url: str | None = None, idempotency_key: str | None = None,
+    callbacks: CallbackPolicy | None = None,
 ) -> tuple[SubmissionView, bool]:
     """Store a submission as `queued` and enqueue it. Returns (view, created);
-    a retried request with the same Idempotency-Key returns the first one."""
+    a retried request with the same Idempotency-Key returns the first one.
+    `callbacks`: where a callback_url may point (default: public addresses only)."""
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:
             raise Invalid("Idempotency-Key must be 1-200 characters")
@@ -80,7 +87,7 @@ def create_submission(
         files = check_files(files, pack.manifest.submission)
     except SubmissionError as exc:
         raise Invalid(str(exc)) from None
-    callback_url = _check_callback(callback_url)
+    callback_url = _check_callback(callback_url, user, callbacks)
     if queued_count(db=db) >= limits.queue_max_depth:
         raise Unavailable("the grading queue is full; try again in a minute")
     if limiter is not None:
@@ -162,7 +169,7 @@ def get_submission(*, db: Database, user: User, submission_id: str) -> Submissio
         history = session.scalars(
             select(Grading).where(Grading.submission_id == sub.id).order_by(Grading.id)
         ).all()
-        return submission_view(sub, list(history))
+        return submission_view(sub, list(history), author=sees_all(user))
 
 
 def list_submissions(
@@ -176,7 +183,7 @@ def list_submissions(
         query = query.where(Submission.exercise_slug == exercise)
     with db.reading() as session:
         rows = session.scalars(query.limit(limit).offset(offset)).unique().all()
-        return [submission_view(sub) for sub in rows]
+        return [submission_view(sub, author=sees_all(user)) for sub in rows]
 
 
 def submission_status(*, db: Database, user: User, submission_id: str) -> Status:

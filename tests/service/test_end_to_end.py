@@ -43,6 +43,7 @@ class Stack:
     settings: Settings
     env: dict[str, str]
     worker: WorkerProcess
+    author_token: str = ""  # callbacks are for authors' and admins' tokens
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -60,13 +61,19 @@ def live_stack(tmp: Path, *, name: str, concurrency: int = 2) -> Iterator[Stack]
                         database_url=f"sqlite:///{tmp / 'grader.db'}", redis_url=redis.url,
                         rate_limit_submissions=1000)
     try:
+        # The webhook receivers listen on loopback, which only an admin's allow-list opens.
         with running_service(settings, tmp, name=name, concurrency=concurrency,
-                             rate_limit_submissions=1000) as service:  # fmt: skip
+                             rate_limit_submissions=1000,
+                             callback_allowed_networks="127.0.0.1/32") as service:  # fmt: skip
             assert cli(service.env, "users", "add", "eve", "--role", "student").returncode == 0
             made = cli(service.env, "tokens", "create", "eve")
             assert made.returncode == 0, made.stderr
+            assert cli(service.env, "users", "add", "ada", "--role", "author").returncode == 0
+            authored = cli(service.env, "tokens", "create", "ada")
+            assert authored.returncode == 0, authored.stderr
             yield Stack(url=service.url, token=made.stdout.strip(), settings=settings,
-                        env=service.env, worker=service.worker)  # fmt: skip
+                        env=service.env, worker=service.worker,
+                        author_token=authored.stdout.strip())  # fmt: skip
     finally:
         redis.stop()
 
@@ -90,7 +97,7 @@ def test_solution_full_marks_starter_less_events_and_signed_webhook(stack: Stack
 
     assert isinstance(pack, ExercisePack)
     receiver = Receiver(failures=0)
-    client = ApiClient(stack.url, stack.token, timeout=60)
+    client = ApiClient(stack.url, stack.author_token, timeout=60)
     try:
         solution = read_submission(pack.solution, pack.manifest.submission)
         starter = read_submission(pack.starter, pack.manifest.submission)
