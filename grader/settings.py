@@ -69,9 +69,21 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: Annotated[int, Field(ge=1)] = 60
     queue_max_depth: Annotated[int, Field(ge=1)] = 1000  # more queued submissions than this: 503
     max_submission_bytes: Annotated[int, Field(ge=1)] = 2_000_000  # hard cap on any upload
+    # Request bodies are cut off at these while they stream (grader/api/body_limit.py):
+    # submission uploads at max_request_bytes (unset: request_bytes_cap()), every
+    # other route (sign-in, admin forms, regrades) at max_form_bytes.
+    max_request_bytes: Annotated[int, Field(ge=1024)] | None = None
+    max_form_bytes: Annotated[int, Field(ge=1024)] = 65_536
+    # Webhook targets allowed besides public addresses, comma-separated CIDRs
+    # and host names (a campus LMS: "10.20.0.0/16, lms.campus.example").
+    callback_allowed_networks: str = ""
     # Grading retries on infrastructure faults, then `not_gradable`.
     grade_max_retries: Annotated[int, Field(ge=0)] = 3
     grade_retry_backoff_seconds: Annotated[float, Field(ge=0)] = 5.0
+    # Gradings started that never finished (worker lost, result that cannot be
+    # recorded), then `not_gradable`: a cap apart from grade_max_retries, which
+    # counts the infrastructure faults the worker caught (services.grading).
+    grade_max_attempts: Annotated[int, Field(ge=1)] = 3
     # A running submission whose worker went silent this long is re-queued;
     # a queued one this long without a worker claiming it is re-enqueued.
     running_deadline_seconds: Annotated[float, Field(gt=0)] = 300.0
@@ -80,6 +92,19 @@ class Settings(BaseSettings):
     webhook_max_retries: Annotated[int, Field(ge=0)] = 5
     webhook_backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
     webhook_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # Live status streams (grader/api/streams.py), counted per API process:
+    # each open one costs a poll of the database, so they are capped per user
+    # and in all, and none lives longer than stream_max_seconds.
+    max_streams_per_user: Annotated[int, Field(ge=1)] = 5
+    max_streams: Annotated[int, Field(ge=1)] = 200
+    stream_max_seconds: Annotated[float, Field(gt=0)] = 1800.0
+    # Password sign-in (grader/auth/throttle.py): per (account, client address),
+    # this many failures are free, then each costs a doubling wait up to the cap.
+    login_free_failures: Annotated[int, Field(ge=1)] = 5
+    login_max_delay_seconds: Annotated[int, Field(ge=1)] = 900
+    # /metrics: without a token only loopback clients may scrape; with one,
+    # every scrape must send `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
 
     @field_validator("secret_key")
     @classmethod
@@ -92,6 +117,19 @@ class Settings(BaseSettings):
                     "in production, e.g. from `openssl rand -hex 32`"
                 )
         return value
+
+    @field_validator("callback_allowed_networks")
+    @classmethod
+    def _check_allowed(cls, value: str) -> str:
+        from grader.services.callback_policy import parse_allowed
+
+        parse_allowed(value)  # a ValueError naming the entry it cannot read
+        return value
+
+    def request_bytes_cap(self) -> int:
+        """The body limit of a submission upload: its text, plus room for JSON
+        escapes (a quote or tab doubles) and multipart headers."""
+        return self.max_request_bytes or 2 * self.max_submission_bytes + 65_536
 
     def sandbox_max_age_seconds(self) -> float:
         """Past this age no grading can still run in a sandbox, whoever started

@@ -1,9 +1,11 @@
 """GET /submissions/{id}/events: server-sent events, one per status change.
 
 Each event is `event: status` with the submission's JSON (as GET returns it);
-the stream ends after a final state (graded, not_gradable). It polls the
-database, the source of truth, so it works whichever worker or API process
-made the change, and costs one indexed read per poll.
+the stream ends after a final state (graded, not_gradable), or after
+GRADER_STREAM_MAX_SECONDS (a client reconnects: EventSource does by itself).
+It polls the database, the source of truth, so it works whichever worker or
+API process made the change. Open streams are capped per user and in all
+(grader/api/streams.py): past a cap the answer is 429, problem+json.
 """
 
 from __future__ import annotations
@@ -14,51 +16,96 @@ from collections.abc import AsyncIterator
 
 import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from grader.api.deps import CurrentUser, ServicesDep
-from grader.db import Status, User
+from grader.api.streams import Slot, TooManyStreams, slots_for
+from grader.db import Status, User, utcnow
 from grader.services import submissions
+from grader.services.views import SubmissionView
 
 router = APIRouter(tags=["submissions"])
 
-POLL_SECONDS = 0.05  # adds 25 ms on average to what a watcher sees
-KEEPALIVE_SECONDS = 15.0
-MAX_STREAM_SECONDS = 3600.0  # a client may reconnect; no stream lives forever
+FAST_POLL_SECONDS = 0.05  # adds 25 ms on average to what a watcher sees
+# A submission that has not changed for a while (waiting in a long queue) is
+# polled ten times less often: that is what keeps hundreds of watchers cheap.
+# Running ones stay fast, since their result is what the watcher waits for.
+SLOW_POLL_SECONDS = 0.5
+FAST_AFTER_CHANGE_SECONDS = 2.0
+KEEPALIVE_SECONDS = 15.0  # also finds dead clients: a write to them fails
 
 
 def _event(name: str, data: str) -> bytes:
     return f"event: {name}\ndata: {data}\n\n".encode()
 
 
-async def _stream(request: Request, services: ServicesDep, user: User, sub_id: str
-                  ) -> AsyncIterator[bytes]:
+def _state_age(view: SubmissionView) -> float:
+    """Seconds since the submission entered its current state, by the
+    database's clock: a watcher joining a long-queued submission polls slowly
+    from the start."""
+    stamps = [stamp for stamp in (view.queued_at, view.started_at) if stamp is not None]
+    return max(0.0, (utcnow() - max(stamps)).total_seconds())
+
+
+def _interval(status: Status | None, since_change: float) -> float:
+    if status is Status.RUNNING or since_change < FAST_AFTER_CHANGE_SECONDS:
+        return FAST_POLL_SECONDS
+    return SLOW_POLL_SECONDS
+
+
+async def _stream(request: Request, services: ServicesDep, user: User, sub_id: str,
+                  slot: Slot) -> AsyncIterator[bytes]:
     last: Status | None = None
-    started = last_sent = time.monotonic()
-    while time.monotonic() - started < MAX_STREAM_SECONDS:
-        try:
-            status = await anyio.to_thread.run_sync(
-                lambda: submissions.submission_status(db=services.db, user=user,
-                                                      submission_id=sub_id))
-        except Exception:
-            yield _event("error", json.dumps({"detail": "submission no longer readable"}))
-            return
-        if status != last:
-            view = await anyio.to_thread.run_sync(
-                lambda: submissions.get_submission(db=services.db, user=user,
-                                                   submission_id=sub_id))
-            # The view may be newer than the status polled: report what it says.
-            last = view.status
-            yield _event("status", view.model_dump_json(exclude={"history"}))
-            last_sent = time.monotonic()
-            if view.status.final:
+    started = last_sent = last_change = time.monotonic()
+    lifetime = services.settings.stream_max_seconds
+    try:
+        while time.monotonic() - started < lifetime:
+            try:
+                status = await anyio.to_thread.run_sync(
+                    lambda: submissions.submission_status(db=services.db, user=user,
+                                                          submission_id=sub_id))
+            except Exception:
+                yield _event("error", json.dumps({"detail": "submission no longer readable"}))
                 return
-        elif time.monotonic() - last_sent > KEEPALIVE_SECONDS:
-            yield b": keep-alive\n\n"
-            last_sent = time.monotonic()
-        if await request.is_disconnected():
-            return
-        await anyio.sleep(POLL_SECONDS)
+            if status != last:
+                view = await anyio.to_thread.run_sync(
+                    lambda: submissions.get_submission(db=services.db, user=user,
+                                                       submission_id=sub_id))
+                # The view may be newer than the status polled: report what it says.
+                last = view.status
+                yield _event("status", view.model_dump_json(exclude={"history"}))
+                last_sent = time.monotonic()
+                last_change = last_sent - _state_age(view)
+                if view.status.final:
+                    return
+            elif time.monotonic() - last_sent > KEEPALIVE_SECONDS:
+                yield b": keep-alive\n\n"
+                last_sent = time.monotonic()
+            if await request.is_disconnected():
+                return
+            await anyio.sleep(_interval(last, time.monotonic() - last_change))
+        # A comment, not an event: clients that parse every data line as the
+        # submission (the CLI) must not see a different document.
+        yield b": stream lifetime over; reconnect to keep following\n\n"
+    finally:
+        slot.release()
+
+
+class SlotStream(StreamingResponse):
+    """Frees its slot however the response ends, even if the body generator
+    never started (a client gone before the first byte)."""
+
+    def __init__(self, content: AsyncIterator[bytes], slot: Slot) -> None:
+        super().__init__(content, media_type="text/event-stream",
+                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        self.slot = slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slot.release()
 
 
 @router.get(
@@ -66,15 +113,21 @@ async def _stream(request: Request, services: ServicesDep, user: User, sub_id: s
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "status events"},
                401: {"description": "no valid API token"},
-               404: {"description": "no such submission, or not yours"}},
+               404: {"description": "no such submission, or not yours"},
+               429: {"content": {"application/problem+json": {}},
+                     "description": "too many open streams (yours or the server's); "
+                                    "see Retry-After"}},
 )
 def events(
     submission_id: str, request: Request, services: ServicesDep, user: CurrentUser
-) -> StreamingResponse:
+) -> Response:
     # Check access before the stream starts, so a missing id is a plain 404.
     submissions.submission_status(db=services.db, user=user, submission_id=submission_id)
-    return StreamingResponse(
-        _stream(request, services, user, submission_id),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    settings = services.settings
+    slots = slots_for(request.app, per_user=settings.max_streams_per_user,
+                      total=settings.max_streams)
+    try:
+        slot = slots.acquire(user.id)
+    except TooManyStreams as exc:
+        return exc.response()
+    return SlotStream(_stream(request, services, user, submission_id, slot), slot)

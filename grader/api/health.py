@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from grader.api.deps import ServicesDep
-from grader.api.metrics import ServiceCollector
+from grader.api.metrics import ServiceCollector, metrics_access
 
 router = APIRouter(tags=["health"])
 
@@ -44,8 +44,10 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     return JSONResponse(body, status_code=503 if failed else 200)
 
 
-@router.get("/metrics", response_class=Response,
-            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+@router.get("/metrics", response_class=Response, dependencies=[Depends(metrics_access)],
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}},
+                       401: {"description": "a token is set and was not sent"},
+                       403: {"description": "no token is set and the client is not loopback"}})
 def metrics(services: ServicesDep) -> Response:
     registry = CollectorRegistry()
     registry.register(ServiceCollector(services.db, services.queue))

@@ -4,12 +4,20 @@ Workers run in other processes (and hosts), so in-process counters in the
 API would only see half the picture. The database already holds every
 grading with its status and duration; one scrape costs a few aggregate
 queries and is right however many workers and API replicas there are.
+
+Who may scrape (`metrics_access`): without GRADER_METRICS_TOKEN only clients
+on loopback (queue depths and outcomes are not for the world, and every
+scrape costs queries); with a token, every scrape must send it as a Bearer
+token, compared in constant time.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from collections.abc import Iterator
 
+from fastapi import Request
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -19,10 +27,37 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from sqlalchemy import case, func, select
 
+from grader.api.deps import ServicesDep
 from grader.db import Database, Grading, Submission
+from grader.services.errors import Forbidden, Unauthorized
 from grader.services.queue import Queue
 
 BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+
+
+def is_loopback(host: str | None) -> bool:
+    try:
+        ip = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def metrics_access(request: Request, services: ServicesDep) -> None:
+    """The /metrics route's guard (a dependency)."""
+    secret = services.settings.metrics_token
+    token = secret.get_secret_value() if secret is not None else ""
+    if not token:
+        if not is_loopback(request.client.host if request.client else None):
+            raise Forbidden("/metrics answers loopback clients only; set GRADER_METRICS_TOKEN "
+                            "to scrape from elsewhere with a Bearer token")
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), token.encode()):
+        raise Unauthorized("/metrics needs Authorization: Bearer <GRADER_METRICS_TOKEN>")
 
 
 class ServiceCollector(Collector):

@@ -1,22 +1,40 @@
 """POST /tokens: a user trades their name and password (HTTP Basic) for a new
-API token, shown once. Attempts are rate limited per name, like submissions,
-so a password cannot be guessed at speed (argon2 makes each guess slow too)."""
+API token, shown once. Failures are throttled per (name, client address) like
+the sign-in page (grader/auth/throttle.py), so a password cannot be guessed at
+speed, yet a guesser cannot lock the owner out (argon2 makes each guess slow too)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel
 
 from grader.api.deps import ServicesDep
+from grader.auth import LoginThrottle
 from grader.services import accounts
-from grader.services.errors import RateLimited, Unauthorized
+from grader.services.errors import Unauthorized
 
 router = APIRouter(tags=["accounts"])
 basic = HTTPBasic(auto_error=False, description="your user name and password")
+_create_lock = threading.Lock()
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    """The app's one throttle (for this API and the sign-in page): one per app,
+    so its in-process fallback counts outlive a request."""
+    throttle: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        with _create_lock:
+            throttle = getattr(request.app.state, "login_throttle", None)
+            if throttle is None:
+                services = request.app.state.services
+                throttle = LoginThrottle.from_settings(services.redis, services.settings)
+                request.app.state.login_throttle = throttle
+    return throttle
 
 
 class TokenOut(BaseModel):
@@ -31,21 +49,17 @@ class TokenOut(BaseModel):
                429: {"description": "too many attempts; see Retry-After"}},
 )
 async def create_token(
-    services: ServicesDep,
+    request: Request, services: ServicesDep,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
 ) -> TokenOut:
     """A new API token (keep it: it is not shown again)."""
     if credentials is None:
         raise Unauthorized("send your name and password with HTTP Basic authentication")
-    if services.limiter is not None:
-        wait = services.limiter.hit(f"login:{credentials.username}")
-        if wait is not None:
-            raise RateLimited("too many attempts for this user; try again later", wait)
     user = await run_in_threadpool(
-        accounts.user_for_password, db=services.db, name=credentials.username,
-        password=credentials.password,
+        accounts.sign_in, db=services.db,
+        throttle=login_throttle(request),
+        name=credentials.username, password=credentials.password,
+        address=request.client.host if request.client else None,
     )
-    if user is None:
-        raise Unauthorized("wrong name or password")
     _, token = await run_in_threadpool(accounts.create_token, db=services.db, name=user.name)
     return TokenOut(token=token, user=user.name, role=user.role)

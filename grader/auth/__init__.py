@@ -10,9 +10,11 @@ from grader.auth.credentials import (
     shown_prefix,
     verify_password,
 )
+from grader.auth.throttle import LoginThrottle
 
 __all__ = [
     "TOKEN_PREFIX",
+    "LoginThrottle",
     "Role",
     "hash_password",
     "hash_token",

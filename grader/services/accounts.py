@@ -1,10 +1,11 @@
-"""Users and API tokens."""
+"""Users, passwords, page sessions and API tokens."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from grader.auth import (
     hash_password,
@@ -14,10 +15,12 @@ from grader.auth import (
     shown_prefix,
     verify_password,
 )
+from grader.auth.throttle import LoginThrottle
 from grader.db import ApiToken, Database, Role, User, utcnow
-from grader.services.errors import Conflict, Invalid, NotFound
+from grader.services.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MIN_PASSWORD = 8  # for changes; accounts made by an admin or the CLI are not checked
 
 
 def create_user(*, db: Database, name: str, role: Role, password: str | None = None) -> User:
@@ -64,12 +67,62 @@ def user_for_token(*, db: Database, token: str) -> User | None:
         return row.user
 
 
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    return hash_password("no such user")
+
+
 def user_for_password(*, db: Database, name: str, password: str) -> User | None:
     with db.session() as session:
         user = session.scalar(select(User).where(User.name == name))
-    if user is None or not verify_password(user.password_hash, password):
+    if user is None:
+        # As slow as a real check, so the answer's time does not tell which
+        # names exist.
+        verify_password(_decoy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password):
         return None
     return user
+
+
+def sign_in(*, db: Database, throttle: LoginThrottle, name: str, password: str,
+            address: str | None) -> User:
+    """The user these credentials name, for the page sign-in and the token route.
+
+    Raises RateLimited while this (name, address) pair must wait after repeated
+    failures, Unauthorized for a wrong name or password (the two look alike)."""
+    wait = throttle.wait(name, address)
+    if wait is not None:
+        raise RateLimited(f"too many failed attempts for this name from your address; "
+                          f"try again in {wait} s", wait)
+    user = user_for_password(db=db, name=name, password=password) if password else None
+    if user is None:
+        throttle.failed(name, address)
+        raise Unauthorized("wrong name or password")
+    throttle.succeeded(name, address)
+    return user
+
+
+def set_password(*, db: Database, name: str, password: str) -> User:
+    """A new password; every page session of the user ends (they sign in again)."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"a new password needs at least {MIN_PASSWORD} characters")
+    password_hash = hash_password(password)
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise NotFound(f"no user {name!r}")
+        user.password_hash = password_hash
+        user.session_version += 1
+        return user
+
+
+def end_sessions(*, db: Database, user_id: int) -> None:
+    """Sign the user out everywhere: every cookie issued so far stops working."""
+    with db.session() as session:
+        # One UPDATE, so two concurrent bumps both count.
+        session.execute(update(User).where(User.id == user_id)
+                        .values(session_version=User.session_version + 1))
 
 
 def revoke_tokens(*, db: Database, name: str) -> int:

@@ -31,8 +31,8 @@ def get_user_by_id(*, db: Database, user_id: int) -> User | None:
 
 
 def set_role(*, db: Database, name: str, role: str, acting: User) -> User:
-    """Change a user's role; an admin cannot take the admin role from themselves
-    (so a site always keeps one)."""
+    """Change a user's role, ending their page sessions; an admin cannot take
+    the admin role from themselves (so a site always keeps one)."""
     try:
         new_role = Role(role)
     except ValueError:
@@ -43,7 +43,10 @@ def set_role(*, db: Database, name: str, role: str, acting: User) -> User:
             raise NotFound(f"no user {name!r}")
         if user.id == acting.id and new_role is not Role.ADMIN:
             raise Conflict("you cannot take the admin role from yourself")
-        user.role = new_role.value
+        if user.role != new_role.value:
+            user.role = new_role.value
+            # Pages opened under the old role end: the user signs in again.
+            user.session_version += 1
         return user
 
 

@@ -1,5 +1,11 @@
-"""The browser session: a signed, stateless cookie (itsdangerous, keyed by the
-server's secret key) holding the user id and a per-session CSRF token.
+"""The browser session: a signed cookie (itsdangerous, keyed by the server's
+secret key) holding the user id, the user's session version and a
+per-session CSRF token.
+
+The cookie alone cannot be taken back, so it carries the user's
+`session_version` as it was at sign-in: raising the number in the database
+(sign out everywhere, a role or password change) makes every cookie issued
+before it worthless, and the next request with one is signed out.
 
 The cookie is HttpOnly and SameSite=Lax (Secure in production); it expires
 after MAX_AGE. Every POST must carry the session's CSRF token in the form
@@ -34,10 +40,11 @@ SALT = "grader.web.session"
 class WebSession:
     csrf: str
     user_id: int | None = None
+    version: int = 0  # the user's session_version when this session began
     fresh: bool = False  # not yet in a cookie: the response must set it
 
     def dump(self) -> dict[str, Any]:
-        return {"csrf": self.csrf, "uid": self.user_id}
+        return {"csrf": self.csrf, "uid": self.user_id, "sv": self.version}
 
 
 def _serializer(services: Services) -> URLSafeTimedSerializer:
@@ -51,8 +58,14 @@ def _serializer_for(secret: bytes) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(key, salt=SALT)
 
 
-def new_session(user_id: int | None = None) -> WebSession:
-    return WebSession(csrf=secrets.token_urlsafe(32), user_id=user_id, fresh=True)
+def new_session(user_id: int | None = None, version: int = 0) -> WebSession:
+    return WebSession(csrf=secrets.token_urlsafe(32), user_id=user_id, version=version,
+                      fresh=True)
+
+
+def begin(request: Request, user: User) -> None:
+    """A fresh session (new CSRF token) for this user, at their current version."""
+    request.state.web_session = new_session(user.id, user.session_version)
 
 
 def load(request: Request, services: Services) -> WebSession:
@@ -60,9 +73,10 @@ def load(request: Request, services: Services) -> WebSession:
     if raw:
         try:
             data = _serializer(services).loads(raw, max_age=MAX_AGE)
-            uid = data.get("uid")
+            uid, version = data.get("uid"), data.get("sv", 0)
             return WebSession(csrf=str(data["csrf"]),
-                              user_id=uid if isinstance(uid, int) else None)
+                              user_id=uid if isinstance(uid, int) else None,
+                              version=version if isinstance(version, int) else -1)
         except (BadSignature, KeyError, TypeError, AttributeError):
             pass
     return new_session()
@@ -95,6 +109,11 @@ def optional_user(request: Request, services: ServicesDep, session: SessionDep) 
     if session.user_id is None:
         return None
     user = admin.get_user_by_id(db=services.db, user_id=session.user_id)
+    if user is None or user.session_version != session.version:
+        # Ended from the server (or the user is gone): replace the cookie with
+        # a signed-out one, so the browser stops sending the dead session.
+        request.state.web_session = new_session()
+        return None
     request.state.web_user = user
     return user
 

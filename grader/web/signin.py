@@ -1,7 +1,9 @@
-"""Signing in (name and password, argon2-verified) and out."""
+"""Signing in (name and password, argon2-verified, throttled per name and
+address), signing out here or everywhere, and changing one's password."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -9,10 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from grader.api.deps import ServicesDep
+from grader.api.errors import status_of
+from grader.api.tokens import login_throttle
+from grader.db import User
 from grader.services import accounts
+from grader.services.errors import RateLimited, ServiceError, Unauthorized
 from grader.web import session as web_session
 from grader.web.pages import redirect, render
-from grader.web.session import Csrf, OptionalUser
+from grader.web.session import Csrf, OptionalUser, WebUser
 
 router = APIRouter()
 
@@ -22,6 +28,24 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/exercises"
     return target
+
+
+def _refused(request: Request, page: str, context: Mapping[str, object],
+             exc: ServiceError) -> Response:
+    # The services' messages are phrases; a page shows sentences.
+    message = exc.message[:1].upper() + exc.message[1:].rstrip(".") + "."
+    response = render(request, page, {**context, "error": message}, status=status_of(exc))
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+async def _check_password(request: Request, services: ServicesDep, name: str,
+                          password: str) -> User:
+    return await run_in_threadpool(
+        accounts.sign_in, db=services.db, throttle=login_throttle(request), name=name,
+        password=password,
+        address=request.client.host if request.client else None)
 
 
 @router.get("/signin")
@@ -39,21 +63,11 @@ async def signin(
     next: Annotated[str, Form(max_length=2000)] = "/exercises",
 ) -> Response:
     context = {"next": safe_next(next), "name": name}
-    if services.limiter is not None and name:
-        wait = services.limiter.hit(f"login:{name}")
-        if wait is not None:
-            return render(request, "signin.html", {
-                **context, "error": f"Too many attempts for this name; try again in {wait} s."},
-                status=429)
-    user = None
-    if name and password:
-        user = await run_in_threadpool(accounts.user_for_password, db=services.db, name=name,
-                                       password=password)
-    if user is None:
-        return render(request, "signin.html", {**context, "error": "Wrong name or password."},
-                      status=401)
-    # A fresh session (new CSRF token) for the signed-in user.
-    request.state.web_session = web_session.new_session(user.id)
+    try:
+        user = await _check_password(request, services, name, password)
+    except ServiceError as exc:
+        return _refused(request, "signin.html", context, exc)
+    web_session.begin(request, user)  # a fresh session: new CSRF token
     return redirect(request, safe_next(next))
 
 
@@ -63,3 +77,38 @@ def signout(request: Request, services: ServicesDep) -> Response:
     request.state.web_session = None
     web_session.clear(response, services)
     return response
+
+
+@router.post("/signout/everywhere", dependencies=[Csrf])
+async def signout_everywhere(request: Request, services: ServicesDep, user: WebUser
+                             ) -> Response:
+    """Ends every page session of the user, on every browser (API tokens are
+    revoked separately, on the tokens page)."""
+    await run_in_threadpool(accounts.end_sessions, db=services.db, user_id=user.id)
+    return signout(request, services)
+
+
+@router.get("/account")
+def account_page(request: Request, user: WebUser) -> Response:
+    return render(request, "account.html", {"notice": request.query_params.get("done")})
+
+
+@router.post("/account/password", dependencies=[Csrf])
+async def change_password(
+    request: Request, services: ServicesDep, user: WebUser,
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """The current password is checked (and throttled) like a sign-in; every
+    other session ends, this one goes on under the new version."""
+    try:
+        try:
+            await _check_password(request, services, user.name, current_password)
+        except Unauthorized:
+            raise Unauthorized("the current password is wrong") from None
+        changed = await run_in_threadpool(accounts.set_password, db=services.db,
+                                          name=user.name, password=new_password)
+    except ServiceError as exc:
+        return _refused(request, "account.html", {}, exc)
+    web_session.begin(request, changed)
+    return redirect(request, "/account?done=password+changed")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from grader.api import events as api_events
 from grader.api.deps import ServicesDep
@@ -82,7 +82,8 @@ def submission_events(request: Request, submission_id: str, services: ServicesDe
     """The API's events stream (same generator, same access rule), signed in by
     the session cookie: a browser's EventSource cannot send a Bearer token."""
     with domain_errors():
-        stream: StreamingResponse = api_events.events(submission_id, request, services, user)
+        # A StreamingResponse, or a 429 when the user's streams are at the cap.
+        stream: Response = api_events.events(submission_id, request, services, user)
     return finish(stream, request)
 
 
