@@ -30,8 +30,7 @@ def check_problem(response, status: int, what: str) -> dict:
         f"{what}: expected status {status}, got {response.status_code}"
     )
     assert media_type(response) == "application/problem+json", (
-        f"{what}: expected content type application/problem+json, got "
-        f"{media_type(response) or 'none'!r}"
+        f"{what}: expected content type application/problem+json"
     )
     body = response.json()
     assert isinstance(body, dict), f"{what}: the problem body must be a JSON object"
@@ -60,8 +59,9 @@ def read(client, doc_id: int, **headers: str) -> httpx.Response:
 
 def current(client, doc_id: int) -> tuple[str, dict]:
     response = read(client, doc_id)
-    assert response.status_code == 200, f"GET /documents/{doc_id} answered {response.status_code}"
-    return etag(response, f"GET /documents/{doc_id}"), response.json()
+    # The id is the app's own (a hidden test's input could ride in it): never quoted.
+    assert response.status_code == 200, f"GET /documents/{{id}} answered {response.status_code}"
+    return etag(response, "GET /documents/{id}"), response.json()
 
 
 def put(client, doc_id: int, doc: dict, if_match: str | None) -> httpx.Response:
@@ -85,8 +85,7 @@ def test_get_has_stable_strong_etag(client):
     doc_id, created_tag, created = create(client)
     first_tag, first = current(client, doc_id)
     assert STRONG_ETAG.match(first_tag), (
-        f"the ETag must be a strong entity-tag: a double-quoted string without W/, got "
-        f"{first_tag!r}"
+        "the ETag must be a strong entity-tag: a double-quoted string without W/"
     )
     second_tag, _ = current(client, doc_id)
     assert first_tag == second_tag, "two GETs of an unchanged document gave different ETags"
@@ -296,7 +295,7 @@ def test_if_match_weak_tag_is_412(client):
     doc_id, tag, doc = create(client)
     weak = "W/" + tag.removeprefix("W/")
     response = put(client, doc_id, {"title": unique("weak"), "body": "x"}, weak)
-    check_problem(response, 412, f"PUT with If-Match: {weak}")
+    check_problem(response, 412, "PUT with If-Match: W/ and the current ETag (a weak tag)")
     assert current(client, doc_id)[1] == doc, "a refused PUT must not change the document"
 
 

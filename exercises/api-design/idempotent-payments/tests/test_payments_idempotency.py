@@ -53,8 +53,7 @@ def check_problem(response, status: int, what: str) -> dict:
         f"{what}: expected status {status}, got {response.status_code}"
     )
     assert media_type(response) == "application/problem+json", (
-        f"{what}: expected content type application/problem+json, got "
-        f"{media_type(response) or 'none'!r}"
+        f"{what}: expected content type application/problem+json"
     )
     try:
         body = response.json()
@@ -64,7 +63,7 @@ def check_problem(response, status: int, what: str) -> dict:
     for name in PROBLEM_FIELDS:
         assert name in body, f"{what}: the problem document needs a {name!r} field"
     assert body["status"] == status, (
-        f"{what}: the problem's 'status' ({body['status']!r}) differs from the HTTP status"
+        f"{what}: the problem's 'status' differs from the HTTP status {status}"
     )
     return body
 
@@ -113,7 +112,7 @@ def test_first_request_creates_payment(client):
     )
     location = response.headers.get("location")
     assert location and urlsplit(location).path == f"/payments/{created['id']}", (
-        f"Location should be /payments/{created['id']}, got {location!r}"
+        "the Location header should be /payments/{id}, with the 'id' of the new payment"
     )
     fetched = client.get(f"/payments/{created['id']}")
     assert fetched.status_code == 200 and fetched.json() == created, (
@@ -249,8 +248,10 @@ def test_concurrent_retries_create_one_payment(base_url, call_timeout):
     for thread in threads:
         thread.join(timeout=3 * call_timeout)
     for response in responses:
+        # The exception's text can quote the app's reply: name its type only.
         assert isinstance(response, httpx.Response), (
-            f"a concurrent request failed: {response!r}"
+            "a concurrent request did not finish in time" if response is None else
+            f"a concurrent request failed: {type(response).__name__}"
         )
     statuses = sorted(r.status_code for r in responses)
     assert all(s in (201, 409) for s in statuses), (

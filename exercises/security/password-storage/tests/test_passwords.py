@@ -9,6 +9,7 @@ Argon2 at m=19 MiB costs ~30 ms, so each test hashes at most twice.
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import re
 
@@ -34,7 +35,16 @@ def b64(text: str) -> bytes:
 
 
 def short(value: str, limit: int = 70) -> str:
+    """One of this test's own inputs, shortened for a message. Never the student's
+    reply: their module gets the hidden inputs and could return them."""
     return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+def raised(exc: grader_harness.StudentError) -> str:
+    """What the student's code raised, named only if Python defines the type: a
+    class of the student's own naming could carry the test's inputs out."""
+    known = isinstance(getattr(builtins, exc.type, None), type)
+    return exc.type if known else "a non-built-in exception"
 
 
 def new_hash(student, password: str) -> str:
@@ -49,7 +59,7 @@ def parse(stored: str) -> re.Match[str]:
     match = PHC.fullmatch(stored)
     assert match, (
         "hash_password must return an Argon2id PHC string like "
-        f"$argon2id$v=19$m=...,t=...,p=...$<salt>$<hash>; it returned {short(stored)}"
+        "$argon2id$v=19$m=...,t=...,p=...$<salt>$<hash>; what it returned is not one"
     )
     return match
 
@@ -66,8 +76,7 @@ def verify(student, password: str, stored: str, what: str) -> bool:
         result = student.verify_password(password, stored)
     except grader_harness.StudentError as exc:
         raise grader_harness.Feedback(
-            f"verify_password raised {exc.type} ({exc.message}) for {what}; "
-            "it must return True or False"
+            f"verify_password raised {raised(exc)} for {what}; it must return True or False"
         ) from None
     assert isinstance(result, bool), (
         f"verify_password must return a bool, it returned {type(result).__name__} for {what}"
@@ -79,7 +88,7 @@ def rehash(student, stored: str, what: str) -> bool:
     try:
         result = student.needs_rehash(stored)
     except grader_harness.StudentError as exc:
-        raise grader_harness.Feedback(f"needs_rehash raised {exc.type} for {what}") from None
+        raise grader_harness.Feedback(f"needs_rehash raised {raised(exc)} for {what}") from None
     assert isinstance(result, bool), f"needs_rehash must return a bool for {what}"
     return result
 
@@ -265,10 +274,13 @@ def test_empty_password(student, data_dir):
     try:
         stored = student.hash_password("")
     except grader_harness.StudentError as exc:
-        assert exc.type == "ValueError", f"hash_password('') must raise ValueError, not {exc.type}"
+        assert exc.type == "ValueError", (
+            f"hash_password('') must raise ValueError, not {raised(exc)}"
+        )
     else:
         raise grader_harness.Feedback(
-            f"hash_password('') must raise ValueError; it returned {short(str(stored))}"
+            "hash_password('') must raise ValueError; it returned a value "
+            f"({type(stored).__name__})"
         )
     data = load_data(data_dir)
     for stored in (data["argon2_empty"], data["legacy_empty"]):

@@ -8,6 +8,7 @@ tables from data/cases.json, passed into every call: no network is used.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import shutil
@@ -41,6 +42,23 @@ def uploads():
     shutil.rmtree(root, ignore_errors=True)
 
 
+# Messages may show this test's own inputs (a path, a URL) but never what the
+# student's code returned or raised: it got those inputs and could echo them.
+EXCEPTIONS = ("Blocked", "FetchError")
+
+
+def named(kind: str) -> str:
+    """An exception type the student's code raised, named only if it is one the
+    README defines or one Python defines (the student names their own classes)."""
+    known = kind in EXCEPTIONS or isinstance(getattr(builtins, kind, None), type)
+    return kind if known else "an exception other than Blocked, FetchError or a built-in one"
+
+
+def described(kind: str, body: str = "a body") -> str:
+    """What fetch_avatar did, without its body or its exception's text."""
+    return f"it returned {body}" if kind == "ok" else f"it raised {named(kind)}"
+
+
 def resolve(student, base: Path, user_path: str) -> str | None:
     """The student's answer: a path, or None when it raised Blocked."""
     try:
@@ -49,7 +67,7 @@ def resolve(student, base: Path, user_path: str) -> str | None:
         if exc.type == "Blocked":
             return None
         raise grader_harness.Feedback(
-            f"resolve_upload_path(base, {user_path!r}) raised {exc.type} ({exc.message}); "
+            f"resolve_upload_path(base, {user_path!r}) raised {named(exc.type)}; "
             "it must return a path or raise Blocked"
         ) from None
     assert isinstance(result, str), (
@@ -68,7 +86,7 @@ def allowed(student, url: str, dns: dict) -> bool:
         result = student.check_url(url, dns)
     except grader_harness.StudentError as exc:
         raise grader_harness.Feedback(
-            f"check_url({url!r}) raised {exc.type} ({exc.message}); it must return True or False"
+            f"check_url({url!r}) raised {named(exc.type)}; it must return True or False"
         ) from None
     assert isinstance(result, bool), f"check_url({url!r}) must return a bool"
     return result
@@ -156,8 +174,8 @@ def test_upload_paths_never_escape(student, uploads, cases):
     for user_path in cases["never_escape"]:
         result = resolve(student, uploads, user_path)
         assert result is None or strictly_inside(uploads, result), (
-            f"resolve_upload_path(base, {user_path!r}) returned {result!r}, "
-            "outside the upload folder"
+            f"resolve_upload_path(base, {user_path!r}) returned a path outside the upload "
+            "folder"
         )
 
 
@@ -233,11 +251,13 @@ def test_fetch_follows_safe_redirects(student, cases):
     }
     outcome = fetch(student, "https://example.com/u/7/avatar", cases["dns"], web)
     assert outcome == ("ok", "PNG-7"), (
-        f"fetching a URL that redirects twice (once relatively) must return the final body; "
-        f"got {outcome}"
+        "fetching a URL that redirects twice (once relatively) must return the final body "
+        f"'PNG-7'; {described(outcome[0], 'another body')}"
     )
     direct = fetch(student, "https://img.example.com/a/7-v2.png", cases["dns"], web)
-    assert direct == ("ok", "PNG-7"), f"fetching a safe URL must return its body; got {direct}"
+    assert direct == ("ok", "PNG-7"), (
+        f"fetching a safe URL must return its body 'PNG-7'; {described(direct[0], 'another body')}"
+    )
 
 
 @pytest.mark.points(2)
@@ -263,7 +283,7 @@ def test_redirect_to_internal_is_blocked(student, cases):
             f"a redirect to {target!r} was followed and the internal answer was returned"
         )
         assert kind == "Blocked", (
-            f"a redirect chain ending at {target!r} must raise Blocked, got {kind}"
+            f"a redirect chain ending at {target!r} must raise Blocked; {described(kind)}"
         )
 
 
@@ -294,8 +314,10 @@ def test_fetch_errors(student, cases):
     ]
     for url, wanted, what in expectations:
         kind, _ = fetch(student, url, dns, web)
-        assert kind == wanted, f"fetch_avatar on {what} ({url}) must raise {wanted}, got {kind}"
+        assert kind == wanted, (
+            f"fetch_avatar on {what} ({url}) must raise {wanted}; {described(kind)}"
+        )
     five = fetch(student, "https://example.com/r0", dns, web)
     assert five == ("ok", "after five redirects"), (
-        f"exactly 5 redirects are still followed; got {five}"
+        f"exactly 5 redirects are still followed; {described(five[0], 'another body')}"
     )

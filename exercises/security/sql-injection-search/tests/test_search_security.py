@@ -16,6 +16,9 @@ import pytest
 
 SECRET_MARK = "sk_live_"
 
+# Messages may show the search term or name this test sent, never a name the
+# app answered: the app gets the hidden payloads and could answer with them.
+
 
 def tag() -> str:
     return uuid.uuid4().hex[:10]
@@ -32,7 +35,9 @@ def add(client, name: str, city: str = "Dublin", email: str | None = None) -> di
         f"POST /people with the name {name!r}: expected 201, got {response.status_code}"
     )
     created = response.json()
-    assert created.get("name") == name, f"POST /people stored {created.get('name')!r}, not {name!r}"
+    assert created.get("name") == name, (
+        f"POST /people with the name {name!r} answered another name: store it exactly as sent"
+    )
     return created
 
 
@@ -50,6 +55,11 @@ def search(client, q: str, **params) -> list[dict]:
     return results
 
 
+def counted(found: list) -> str:
+    """What a search found, by count alone (the names in it are the app's)."""
+    return "it found someone else" if len(found) == 1 else f"it found {len(found)} people"
+
+
 def names(results: list[dict]) -> list[str]:
     return [r.get("name") for r in results if isinstance(r, dict)]
 
@@ -62,7 +72,7 @@ def assert_literal(client, q: str, what: str) -> list[dict]:
     results = search(client, q)
     for name in names(results):
         assert contains(name, q), (
-            f"{what}: searching for {q!r} returned {name!r}, whose name does not contain it: "
+            f"{what}: searching for {q!r} returned a person whose name does not contain it: "
             "the search term changed the query"
         )
     assert len(names(results)) == len(results), f"{what}: every result must be a person object"
@@ -99,7 +109,9 @@ def test_apostrophe_names_are_found(client):
                        (f"Rock 'n' Roll {t}", f"'n' Roll {t}")):
         add(client, name)
         found = names(search(client, term))
-        assert found == [name], f"searching for {term!r} must find exactly {name!r}, got {found}"
+        assert found == [name], (
+            f"searching for {term!r} must find exactly {name!r}; {counted(found)}"
+        )
     common = names(search(client, "o'brien", limit=100))
     assert any(n.startswith("Niamh O'Brien") for n in common) and all(
         contains(n, "o'brien") for n in common
@@ -115,7 +127,9 @@ def test_unicode_names_are_found(client):
                        (f"王小明 {t}", f"小明 {t}")):
         add(client, name, city="Tōkyō")
         found = names(search(client, term))
-        assert found == [name], f"searching for {term!r} must find {name!r}, got {found}"
+        assert found == [name], (
+            f"searching for {term!r} must find {name!r}; {counted(found)}"
+        )
 
 
 @pytest.mark.points(1)
@@ -189,7 +203,8 @@ def test_like_wildcards_are_literal(client):
                          (backslash, f"back\\slash {t}")):
         found = search(client, term)
         assert found == [person], (
-            f"searching for {term!r} must find exactly {person['name']!r}, got {names(found)}"
+            f"searching for {term!r} must find exactly the person of that name; "
+            f"{counted(found)}"
         )
     for wildcard in ("%", "_", "\\"):
         results = assert_literal(client, wildcard, "a search for a LIKE wildcard")
@@ -212,11 +227,11 @@ def test_sort_is_allow_listed(client, data_dir):
     by_name = names(search(client, "Sorter", sort="name", limit=100))
     mine = [n for n in by_name if n.endswith(t)]
     assert mine == [f"Sorter A {t}", f"Sorter B {t}", f"Sorter C {t}"], (
-        f"sort=name must order the results by name, got {mine}"
+        "sort=name must order the results by name"
     )
     by_city = [n for n in names(search(client, "Sorter", sort="city", limit=100)) if n.endswith(t)]
     assert by_city == [f"Sorter B {t}", f"Sorter C {t}", f"Sorter A {t}"], (
-        f"sort=city must order the results by city, got {by_city}"
+        "sort=city must order the results by city"
     )
     for sort in payloads(data_dir)["sort_injections"]:
         response = client.get("/people/search", params={"q": "Sorter", "sort": sort})
