@@ -44,7 +44,8 @@ class Case:
     name: str
     folder: Path
     spec: MutantSpec | None = None
-    # What is submitted, when not the folder's files (a variant's).
+    # What is submitted, when not the folder's files (a variant's; a mutant's,
+    # whose folder may be a .patch file).
     files: dict[str, str] | None = field(default=None, compare=False, hash=False)
 
     @property
@@ -178,7 +179,7 @@ def cases_of(pack: ExercisePack) -> list[Case]:
         *index_variants(pack),
         Case(CaseKind.STARTER, "starter", pack.starter),
     ]
-    cases.extend(Case(CaseKind.MUTANT, m.name, m.path, m.spec) for m in pack.mutants)
+    cases.extend(Case(CaseKind.MUTANT, m.name, m.path, m.spec, files=m.files) for m in pack.mutants)
     return cases
 
 

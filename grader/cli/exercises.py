@@ -10,18 +10,20 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from grader.cli import mutants
 from grader.cli.console import console, err_console, fail, step_progress, user_errors
 from grader.cli.render import check_summary
-from grader.exercises.catalogue import load_all
 from grader.exercises.pack import ExercisePack, discover, load_pack
-from grader.grading import ensure_image, grade_files
 from grader.junit import write_junit
+from grader.sandbox_grading import ensure_image, grade_files
 from grader.selftest import ExerciseCheck, cases_of, check_pack
+from grader.services.catalog import load_all
 from grader.settings import get_settings
 from grader_harness.report import Report
 from sandbox import engine
 
 app = typer.Typer(help="List, create and prove exercises.", no_args_is_help=True)
+app.add_typer(mutants.app, name="mutant")
 
 
 @app.command("list")

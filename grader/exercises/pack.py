@@ -1,8 +1,8 @@
 """An exercise pack on disk: `exercises/<category>/<slug>/`.
 
 load_pack() validates the folder as a whole (manifest, required folders,
-solution files) and returns an ExercisePack; discover() finds packs below
-folders. Pure file I/O, no Docker.
+solution files, mutants: grader.exercises.mutants) and returns an
+ExercisePack; discover() finds packs below folders. Pure file I/O, no Docker.
 """
 
 from __future__ import annotations
@@ -11,26 +11,18 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.exercises.manifest import (
-    Manifest,
-    ManifestError,
-    MutantSpec,
-    parse_manifest,
-    parse_mutant_spec,
-)
+from grader.exercises.manifest import Manifest, ManifestError, parse_manifest
+from grader.exercises.mutants import MUTANT_SPEC, Mutant, load_mutants
 from grader.exercises.submission import SubmissionError, read_submission
 
+__all__ = [
+    "MANIFEST", "MUTANT_SPEC", "ExercisePack", "Mutant",
+    "content_hash", "discover", "load_pack", "pack_files",
+]  # fmt: skip
+
 MANIFEST = "exercise.toml"
-MUTANT_SPEC = "mutant.toml"
 # Never part of an exercise's identity: caches and editor droppings.
 _IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".DS_Store"}
-
-
-@dataclass(frozen=True)
-class Mutant:
-    name: str
-    path: Path
-    spec: MutantSpec
 
 
 @dataclass(frozen=True)
@@ -112,24 +104,17 @@ def load_pack(path: Path) -> ExercisePack:
     if problems:
         raise ManifestError(path / MANIFEST, problems)
 
+    submissions = {}
     for folder in ("solution", "starter"):
         try:
-            read_submission(path / folder, manifest.submission)
+            submissions[folder] = read_submission(path / folder, manifest.submission)
         except SubmissionError as exc:
             raise ManifestError(path / folder, [str(exc)]) from None
 
-    mutants = []
-    mutants_dir = path / "mutants"
-    if mutants_dir.is_dir():
-        for mutant_dir in sorted(p for p in mutants_dir.iterdir() if p.is_dir()):
-            spec = parse_mutant_spec(mutant_dir / MUTANT_SPEC)
-            try:
-                read_submission(mutant_dir, manifest.submission, ignore=(MUTANT_SPEC,))
-            except SubmissionError as exc:
-                raise ManifestError(mutant_dir, [str(exc)]) from None
-            mutants.append(Mutant(name=mutant_dir.name, path=mutant_dir, spec=spec))
+    # Folder mutants and patch mutants (applied to the solution in memory).
+    mutants = load_mutants(path, manifest, submissions["solution"])
     return ExercisePack(
-        path=path, manifest=manifest, mutants=tuple(mutants), content_hash=content_hash(path)
+        path=path, manifest=manifest, mutants=mutants, content_hash=content_hash(path)
     )
 
 

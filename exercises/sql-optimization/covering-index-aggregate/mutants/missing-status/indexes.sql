@@ -1,1 +1,0 @@
-CREATE INDEX orders_created_total ON orders (created_at) INCLUDE (total);

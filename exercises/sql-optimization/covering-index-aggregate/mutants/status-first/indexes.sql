@@ -1,1 +1,0 @@
-CREATE INDEX orders_status_created ON orders (status, created_at, total);

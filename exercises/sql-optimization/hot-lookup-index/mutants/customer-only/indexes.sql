@@ -1,1 +1,0 @@
-CREATE INDEX orders_customer ON orders (customer_id);
