@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sandbox.limits import Limits
+from sandbox.limits import SandboxLimits
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Secret keys that appear in examples and must never sign anything in production.
@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     grade_retry_backoff_seconds: Annotated[float, Field(ge=0)] = 5.0
     # Gradings started that never finished (worker lost, result that cannot be
     # recorded), then `not_gradable`: a cap apart from grade_max_retries, which
-    # counts the infrastructure faults the worker caught (services.grading).
+    # counts the infrastructure faults the worker caught (services.grading_jobs).
     grade_max_attempts: Annotated[int, Field(ge=1)] = 3
     # A running submission whose worker went silent this long is re-queued;
     # a queued one this long without a worker claiming it is re-enqueued.
@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     webhook_max_retries: Annotated[int, Field(ge=0)] = 5
     webhook_backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
     webhook_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
-    # Live status streams (grader/api/streams.py), counted per API process:
+    # Live status streams (grader/http/stream_slots.py), counted per API process:
     # each open one costs a poll of the database, so they are capped per user
     # and in all, and none lives longer than stream_max_seconds.
     max_streams_per_user: Annotated[int, Field(ge=1)] = 5
@@ -141,8 +141,8 @@ class Settings(BaseSettings):
         sweep never takes a warm sandbox from a live worker."""
         return min(self.warm_sandbox_idle_seconds, self.sandbox_max_age_seconds() / 2)
 
-    def limit_caps(self) -> Limits:
-        return Limits(
+    def limit_caps(self) -> SandboxLimits:
+        return SandboxLimits(
             wall_seconds=self.max_wall_seconds,
             memory_mb=self.max_memory_mb,
             cpus=self.max_cpus,

@@ -18,7 +18,8 @@ import docker.types
 import requests.exceptions
 from docker.models.containers import Container
 
-from sandbox.limits import Limits
+from grader_harness.runners import find_runner
+from sandbox.limits import SandboxLimits
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,17 @@ def owner_label() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-# The sql runner's copy of the exercise's cluster (counted against memory_mb).
-SQL_SCRATCH = {"/var/lib/grader-pg": "rw,nosuid,nodev,size=256m,mode=1777"}
+# A database runner's copy of the exercise's cluster (counted against memory_mb).
+DATABASE_TMPFS = {"/var/lib/grader-pg": "rw,nosuid,nodev,size=256m,mode=1777"}
 
 
-def container_settings(limits: Limits, runtime: str, *, sql: bool = False) -> dict[str, Any]:
-    """The keyword arguments of containers.create() for one sandbox."""
+def container_settings(
+    limits: SandboxLimits, runtime: str, *, runner: str | None = None
+) -> dict[str, Any]:
+    """The keyword arguments of containers.create() for one sandbox of `runner`
+    (grader_harness.runners; None or an unknown name: a plain sandbox)."""
     memory = f"{limits.memory_mb}m"
+    spec = find_runner(runner)
     return {
         "stdin_open": True,
         "network_mode": "none",
@@ -46,7 +51,7 @@ def container_settings(limits: Limits, runtime: str, *, sql: bool = False) -> di
         "tmpfs": {
             "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
             "/workspace": "rw,nosuid,nodev,size=32m,mode=0755",
-            **(SQL_SCRATCH if sql else {}),
+            **(DATABASE_TMPFS if spec is not None and spec.database_tmpfs else {}),
         },
         "cap_drop": ["ALL"],
         "cap_add": CAPABILITIES,

@@ -12,13 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-import tarfile
-import tempfile
-from collections import deque
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import docker
 import docker.errors
@@ -26,8 +22,18 @@ import docker.errors
 import grader_harness
 from sandbox.engine import docker_errors
 from sandbox.errors import ImageBuildFailed
-from sandbox.offline_base import build_lock, cache_dir, image_exists, run_streaming
-from sandbox.offline_base import ensure_base_image as ensure_base_image  # part of this API
+from sandbox.image_build import (
+    SKIPPED_PARTS,
+    Progress,
+    build_image,
+    build_lock,
+    cache_dir,
+    image_exists,
+    public,
+    root_only,
+    run_streaming,
+)
+from sandbox.offline_base import ensure_base_image
 
 IMAGES_DIR = Path(__file__).resolve().parent / "images"
 RUNTIME_DIR = IMAGES_DIR / "runtime"
@@ -36,15 +42,9 @@ EXERCISE_DOCKERFILE = IMAGES_DIR / "exercise" / "Dockerfile"
 SQL_EXERCISE_DOCKERFILE = IMAGES_DIR / "exercise" / "sql.Dockerfile"
 # Wherever this host imports it from (a checkout or an installed grader).
 HARNESS_DIR = Path(grader_harness.__file__).resolve().parent
-# Bump when the build recipe changes in a way the hash cannot see (this file).
+# Bump when the build recipe changes in a way the hash cannot see (this file,
+# image_build.py).
 RUNTIME_RECIPE_VERSION = "1"
-_SKIPPED_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
-
-
-class Progress(Protocol):
-    """What the CLI renders: a step ("base", "wheels", "runtime", "exercise") and a detail line."""
-
-    def __call__(self, step: str, detail: str | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _files(root: Path) -> list[Path]:
         for p in root.rglob("*")
         if p.is_file()
         and p.suffix != ".pyc"
-        and not _SKIPPED_PARTS.intersection(p.relative_to(root).parts)
+        and not SKIPPED_PARTS.intersection(p.relative_to(root).parts)
     )
 
 
@@ -102,10 +102,10 @@ def ensure_runtime_image(
     with build_lock(tag, progress):
         if not image_exists(client, tag):
             wheels = _wheelhouse(_probe_python(client, base), progress)
-            files = [(RUNTIME_DIR / n, n, _public) for n in ("Dockerfile", "requirements.txt")]
-            files += [(path, f"wheels/{path.name}", _public) for path in _files(wheels)]
-            files.append((HARNESS_DIR, "harness/grader_harness", _public))
-            _build(client, tag, files, {"BASE_IMAGE": base}, progress, step="runtime")
+            files = [(RUNTIME_DIR / n, n, public) for n in ("Dockerfile", "requirements.txt")]
+            files += [(path, f"wheels/{path.name}", public) for path in _files(wheels)]
+            files.append((HARNESS_DIR, "harness/grader_harness", public))
+            build_image(client, tag, files, {"BASE_IMAGE": base}, progress, step="runtime")
     return tag
 
 
@@ -160,23 +160,6 @@ def _wheelhouse(info: dict[str, Any], progress: Progress | None) -> Path:
     return dest
 
 
-def _public(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-    if _SKIPPED_PARTS.intersection(info.name.split("/")) or info.name.endswith(".pyc"):
-        return None
-    info.uid = info.gid = 0
-    info.uname = info.gname = "root"
-    info.mode = 0o755 if info.isdir() or info.mode & 0o100 else 0o644
-    return info
-
-
-def _secret(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-    """Exercise files: root-only (go-rwx), so the student user cannot read them."""
-    kept = _public(info)
-    if kept is not None:
-        kept.mode &= 0o700
-    return kept
-
-
 def exercise_tag(spec: ExerciseImageSpec, runtime: str) -> str:
     return f"grader-ex-{spec.slug}:{spec.content_hash}-{runtime.partition(':')[2][:8]}"
 
@@ -204,48 +187,10 @@ def ensure_exercise_image(
                        "reference": spec.reference}  # fmt: skip
             sql = spec.sql_options is not None
             dockerfile = SQL_EXERCISE_DOCKERFILE if sql else EXERCISE_DOCKERFILE
-            files = [(dockerfile, "Dockerfile", _public)]
-            files += [(f, f"grader/{n}", _secret) for n, f in folders.items() if f is not None]
+            files = [(dockerfile, "Dockerfile", public)]
+            files += [(f, f"grader/{n}", root_only) for n, f in folders.items() if f is not None]
             args = {"RUNTIME_IMAGE": runtime}
             if sql:
                 args["SQL_OPTIONS"] = json.dumps(spec.sql_options, sort_keys=True)
-            _build(client, tag, files, args, progress, step="exercise")
+            build_image(client, tag, files, args, progress, step="exercise")
     return tag
-
-
-_Filter = Callable[[tarfile.TarInfo], tarfile.TarInfo | None]
-
-
-def _build(
-    client: docker.DockerClient,
-    tag: str,
-    files: Sequence[tuple[Path, str, _Filter]],
-    buildargs: dict[str, str],
-    progress: Progress | None,
-    *,
-    step: str,
-) -> None:
-    """Build tag (network none) from a context of (source, name in context, filter)."""
-    tail: deque[str] = deque(maxlen=40)
-    # In memory while small; spills to a file past 64 MB (the wheelhouse is ~15 MB).
-    with tempfile.SpooledTemporaryFile(max_size=64 << 20) as context:
-        with tarfile.open(fileobj=context, mode="w") as tar:
-            for source, name, keep in files:
-                tar.add(source, name, filter=keep)
-        context.seek(0)
-        with docker_errors(f"building {tag}"):
-            for chunk in client.api.build(
-                fileobj=context, custom_context=True, tag=tag, buildargs=buildargs, rm=True,
-                forcerm=True, pull=False, network_mode="none", decode=True,
-                labels={"grader.image": step},
-            ):  # fmt: skip
-                for line in str(chunk.get("stream", "")).splitlines():
-                    if line.strip():
-                        tail.append(line)
-                        if progress:
-                            progress(step, line)
-                if "error" in chunk:
-                    log = "\n".join([*tail, str(chunk["error"])])
-                    raise ImageBuildFailed(f"building {tag} failed:\n{log}")
-    if not image_exists(client, tag):
-        raise ImageBuildFailed(f"building {tag} ended without the image:\n" + "\n".join(tail))

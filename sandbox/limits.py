@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
-class Limits:
+class SandboxLimits:
     wall_seconds: float = 30.0
     memory_mb: int = 512
     cpus: float = 1.0
@@ -14,11 +14,11 @@ class Limits:
     output_kb: int = 1024
     call_timeout_seconds: float = 10.0
 
-    def capped(self, caps: Limits) -> Limits:
+    def capped(self, caps: SandboxLimits) -> SandboxLimits:
         """Each limit, but never above the server's cap for it."""
-        return Limits(
+        return SandboxLimits(
             **{f.name: min(getattr(self, f.name), getattr(caps, f.name)) for f in fields(self)}
         )
 
 
-DEFAULT_CAPS = Limits()
+DEFAULT_CAPS = SandboxLimits()

@@ -1,6 +1,5 @@
 """The base image: the configured one if it is here or can be pulled, else an
-offline Debian base made with debootstrap and `docker import`; and the small
-host-side helpers every image build shares (cache dir, build lock, streaming).
+offline Debian base made with debootstrap and `docker import`.
 
 Machines without a reachable registry (DESIGN.md) still get a base this way;
 a deployment with a registry keeps an ordinary `FROM python:3.11-slim`.
@@ -8,29 +7,19 @@ a deployment with a registry keeps an ordinary `FROM python:3.11-slim`.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
-import re
 import shutil
-import subprocess
 import tempfile
-from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import docker
-import docker.errors
 import docker.utils
 import requests
 
 from sandbox.engine import docker_errors
 from sandbox.errors import ImageBuildFailed, ImageMissing
-
-if TYPE_CHECKING:
-    from sandbox.images import Progress
+from sandbox.image_build import Progress, build_lock, image_exists, run_streaming
 
 SUITE = "bookworm"
 # postgresql-15: the `sql` runner's server (initdb'd per exercise image, not
@@ -51,25 +40,6 @@ _IMPORT_CHANGES = [
 # Caches of debootstrap/apt that only make the image bigger.
 _TRIM = ("var/cache/apt", "var/lib/apt/lists", "usr/share/man", "usr/share/info",
          "var/lib/postgresql/15/main", "etc/postgresql/15/main")
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "grader"
-
-
-@contextmanager
-def build_lock(tag: str, progress: Progress | None) -> Iterator[None]:
-    """One builder per tag across processes (several workers may start at once)."""
-    locks = cache_dir() / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    with open(locks / (re.sub(r"[^A-Za-z0-9_.-]", "_", tag) + ".lock"), "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if progress:
-                progress("wait", f"another process is building {tag}; waiting for it")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield  # closing the file releases the lock
 
 
 def ensure_base_image(
@@ -104,15 +74,6 @@ def ensure_base_image(
 def offline_base_tag() -> str:
     recipe = "\n".join([RECIPE_VERSION, SUITE, "minbase", *PACKAGES, *_IMPORT_CHANGES, *_TRIM])
     return f"grader-base:{SUITE}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
-
-
-def image_exists(client: docker.DockerClient, ref: str) -> bool:
-    with docker_errors(f"looking for image {ref}"):
-        try:
-            client.images.get(ref)
-        except docker.errors.ImageNotFound:
-            return False
-    return True
 
 
 def try_pull(client: docker.DockerClient, ref: str, progress: Progress | None) -> bool:
@@ -178,23 +139,3 @@ def build_offline_base(client: docker.DockerClient, tag: str, progress: Progress
             )
     if not image_exists(client, tag):
         raise ImageBuildFailed(f"docker import did not produce {tag}")
-
-
-def run_streaming(
-    command: list[str], progress: Progress | None, *, what: str, step: str = "base", hint: str = ""
-) -> None:
-    """Run command, passing each output line to progress; ImageBuildFailed with the tail."""
-    tail: deque[str] = deque(maxlen=30)
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
-    ) as proc:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.rstrip()
-            tail.append(line)
-            # debootstrap says "I: Retrieving x", "I: Extracting y": worth showing.
-            if progress and line:
-                progress(step, line)
-    if proc.returncode != 0:
-        log = "\n".join(tail)
-        raise ImageBuildFailed(f"{what} failed (exit {proc.returncode}). {hint}\n{log}".strip())

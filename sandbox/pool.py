@@ -37,7 +37,7 @@ from docker.models.containers import Container
 from sandbox.container import container_settings, remove_container
 from sandbox.engine import docker_errors
 from sandbox.errors import ImageMissing, SandboxError
-from sandbox.limits import Limits
+from sandbox.limits import SandboxLimits
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class WarmKey:
 
     image: str
     runner: str
-    limits: Limits
+    limits: SandboxLimits
     runtime: str = "runc"
 
 
@@ -86,7 +86,7 @@ class WarmPool:
 
     # --- what the runner calls ------------------------------------------
 
-    def take(self, *, image: str, runner: str, limits: Limits,
+    def take(self, *, image: str, runner: str, limits: SandboxLimits,
              runtime: str = "runc") -> Container | None:  # fmt: skip
         """A started container for these, now no longer the pool's; None on a
         miss. Either way their key becomes the most recent, and the pool refills it."""
@@ -205,7 +205,7 @@ def start_warm(client: docker.DockerClient, key: WarmKey, harness_idle: float) -
         except docker.errors.ImageNotFound:
             raise ImageMissing(f"image {key.image} is not on this Docker engine") from None
         command += ["--warm", key.runner, "--idle-seconds", f"{harness_idle:g}"]
-        settings = container_settings(key.limits, key.runtime, sql=key.runner == "sql")
+        settings = container_settings(key.limits, key.runtime, runner=key.runner)
         container = client.containers.create(key.image, command, **settings)
         try:
             container.start()

@@ -24,7 +24,7 @@ from grader_harness.report import Report, ReportFormatError, Status, parse_repor
 from sandbox.container import container_settings, remove_container
 from sandbox.engine import docker_errors
 from sandbox.errors import HarnessFailed, ImageMissing, SandboxError
-from sandbox.limits import Limits
+from sandbox.limits import SandboxLimits
 
 if TYPE_CHECKING:
     from sandbox.pool import WarmPool
@@ -45,7 +45,7 @@ def run_in_sandbox(
     client: docker.DockerClient,
     image: str,
     request: GradingRequest,
-    limits: Limits,
+    limits: SandboxLimits,
     runtime: str = "runc",
     command: list[str] | None = None,
     pool: WarmPool | None = None,
@@ -70,7 +70,7 @@ def run_in_sandbox(
         with docker_errors("creating the sandbox container"):
             container = client.containers.create(
                 image, command,
-                **container_settings(limits, runtime, sql=request.config.runner == "sql"),
+                **container_settings(limits, runtime, runner=request.config.runner),
             )
         deadline = time.monotonic() + allowed
         with docker_errors("starting the sandbox container"):
@@ -113,7 +113,7 @@ def _check_image(client: docker.DockerClient, image: str) -> None:
             ) from None
 
 
-def _finish(container: Container, limits: Limits, *, deadline: float) -> Report:
+def _finish(container: Container, limits: SandboxLimits, *, deadline: float) -> Report:
     """Wait for the fed container, read its report, and remove it whatever happens."""
     try:
         if not _wait(container, timeout=deadline - time.monotonic()):
@@ -167,7 +167,7 @@ def _wait(container: Container, *, timeout: float) -> bool:
         return container.status != "running"
 
 
-def _collect(container: Container, limits: Limits) -> Report:
+def _collect(container: Container, limits: SandboxLimits) -> Report:
     with docker_errors("reading the sandbox's report"):
         stdout, complete = _read_stdout(container)
     problem = f"its stdout is larger than {MAX_REPORT_BYTES} bytes"

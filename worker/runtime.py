@@ -5,13 +5,14 @@ must not cross a fork of the prefork pool)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from grader.db import Database
+from grader.exercises.pack import ExercisePack
 from grader.services import config
 from grader.services.catalog import Catalog
+from grader.services.grading_jobs import GradeFunction
 from grader.settings import Settings
 from grader_harness.report import Report
 
@@ -19,16 +20,15 @@ _docker: dict[int, Any] = {}  # pid -> Docker client, reused across gradings
 _pools: dict[int, Any] = {}  # pid -> its WarmPool (sandbox/pool.py), on that client
 
 
-def _real_grade(**kwargs: Any) -> Report:
+def _real_grade(*, pack: ExercisePack, files: dict[str, str], settings: Settings) -> Report:
     """grade_files with one Docker client per process: connecting (version
     negotiation and a ping) costs tens of milliseconds per grading otherwise;
     and with the process's warm pool, which only works on one client."""
-    from grader.grading import grade_files
+    from grader.sandbox_grading import grade_files
     from sandbox import engine
     from sandbox.errors import SandboxError
     from sandbox.pool import WarmPool
 
-    settings = kwargs["settings"]
     pid = os.getpid()
     client = _docker.get(pid)
     if client is None:
@@ -38,7 +38,7 @@ def _real_grade(**kwargs: Any) -> Report:
         pool = _pools[pid] = WarmPool(client, max_keys=settings.warm_sandboxes,
                                       idle_seconds=settings.warm_idle_seconds())
     try:
-        return grade_files(client=client, pool=pool, **kwargs)
+        return grade_files(pack=pack, files=files, settings=settings, client=client, pool=pool)
     except SandboxError:
         _docker.pop(pid, None)  # a fresh connection next time (engine restarted?)
         close_pool()
@@ -55,7 +55,7 @@ def close_pool() -> None:
 # The grading function. Tests of the task machinery (a real Celery worker on
 # a real Redis) swap it for a fake in their own launcher script; the service
 # has no setting for it.
-grade_function: Callable[..., Report] = _real_grade
+grade_function: GradeFunction = _real_grade
 
 
 @dataclass

@@ -14,8 +14,9 @@ from celery.signals import (  # type: ignore[import-untyped]
     worker_shutdown,
 )
 
-from grader.services import grading, sweep, webhooks
+from grader.services import grading_jobs, sweep, webhooks
 from grader.services.queue import GRADE_TASK, QUEUE_NAME, SWEEP_TASK, WEBHOOK_TASK, CeleryQueue
+from grader.settings import Settings
 from sandbox.errors import SandboxError
 from worker import runtime
 from worker.app import app
@@ -29,8 +30,9 @@ def task(**options: Any) -> Callable[[F], F]:
     return cast(Callable[[F], F], app.task(**options))
 
 
-def _settings() -> Any:
-    return app.conf.grader_settings
+def _settings() -> Settings:
+    settings: Settings = app.conf.grader_settings  # set by worker.app.make_celery
+    return settings
 
 
 @task(bind=True, name=GRADE_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=None)
@@ -38,21 +40,19 @@ def grade(self: Any, submission_id: str) -> str:
     settings = _settings()
     rt = runtime.runtime(settings)
     retries = int(self.request.retries or 0)
-    result, reason = grading.grade_submission(
+    result, reason = grading_jobs.grade_submission(
         db=rt.db, catalog=rt.catalog, submission_id=submission_id,
         claim_id=str(self.request.id), grade=runtime.grade_function, settings=settings,
         worker=str(self.request.hostname), max_retries=settings.grade_max_retries,
         max_attempts=settings.grade_max_attempts, lease_seconds=settings.running_deadline_seconds,
-        # Any unexpected exception is ours, not the student's: retry it too.
-        infra_errors=(SandboxError, Exception),
     )
-    if result is grading.Result.RETRY:
+    if result is grading_jobs.Result.RETRY:
         delay = settings.grade_retry_backoff_seconds * (2**retries)
         log.warning("submission %s: retry %d in %.1f s (%s)", submission_id, retries + 1,
                     delay, reason)
-        # The database counts the budget (services.grading); Celery need not.
+        # The database counts the budget (services.grading_jobs); Celery need not.
         raise self.retry(countdown=delay, max_retries=None)
-    final = result in (grading.Result.GRADED, grading.Result.NOT_GRADABLE)
+    final = result in (grading_jobs.Result.GRADED, grading_jobs.Result.NOT_GRADABLE)
     if final and webhooks.wanted(db=rt.db, submission_id=submission_id):
         CeleryQueue(app).enqueue_webhook(submission_id)
     return result.value
@@ -88,7 +88,7 @@ def sweep_task() -> dict[str, int]:
             "orphans_removed": removed}
 
 
-def _remove_orphans(settings: Any) -> int:
+def _remove_orphans(settings: Settings) -> int:
     try:
         from sandbox import cleanup, engine
 

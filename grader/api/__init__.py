@@ -1,5 +1,22 @@
-"""The JSON API (FastAPI): /api/v1, OpenAPI at /docs."""
+"""The JSON API (FastAPI): one router per resource under /api/v1 (OpenAPI at
+/docs), health and metrics at the root too. `install(app)` adds the routes
+and the API's error handlers; grader/app.py builds the app around them."""
 
-from grader.api.app import create_app
+from __future__ import annotations
 
-__all__ = ["create_app"]
+from fastapi import FastAPI
+
+from grader.api import errors, exercises, health, submissions, tokens
+
+PREFIX = "/api/v1"
+
+
+def install(app: FastAPI) -> None:
+    errors.install(app)
+    for router in (submissions.router, exercises.router, tokens.router):
+        app.include_router(router, prefix=PREFIX)
+    app.include_router(health.router)
+    app.include_router(health.router, prefix=PREFIX, include_in_schema=False)
+
+
+__all__ = ["PREFIX", "install"]

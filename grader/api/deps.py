@@ -1,27 +1,20 @@
-"""Dependencies, as Annotated aliases the routers use in their signatures."""
+"""The API's own dependencies (who calls, by API token), as Annotated aliases
+the routers use in their signatures; ServicesDep is grader.http.deps's."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from grader.api.services import Services
 from grader.db import User
+from grader.http.deps import ServicesDep
 from grader.services import accounts
 from grader.services.errors import Forbidden, Unauthorized
 from grader.services.submissions import sees_all
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `grader tokens create`")
-
-
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def current_user(

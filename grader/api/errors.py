@@ -1,5 +1,6 @@
-"""Turning domain errors into HTTP answers: a JSON `{"detail": ...}` with a
-clear message, and never a traceback (unexpected errors are logged here and
+"""Turning domain errors into the API's HTTP answers: a JSON `{"detail": ...}`
+with a clear message and the status of grader.services.errors.status_of, and
+never a traceback (unexpected errors are logged here and
 the client gets a plain 500)."""
 
 from __future__ import annotations
@@ -10,36 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from grader.services.errors import (
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
     RateLimited,
     ServiceError,
-    TooLarge,
     Unauthorized,
     Unavailable,
+    status_of,
 )
 
 log = logging.getLogger(__name__)
-
-STATUS = {
-    NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Unauthorized: 401,
-    RateLimited: 429, Unavailable: 503,
-}
-
-
-class UnsupportedMedia(ServiceError):
-    """Neither JSON nor multipart."""
-
-
-STATUS[TooLarge] = 413
-STATUS[UnsupportedMedia] = 415
-
-
-def status_of(exc: ServiceError) -> int:
-    """The HTTP status of a domain error; the web pages use the same table."""
-    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
 
 
 def service_error(request: Request, exc: Exception) -> JSONResponse:

@@ -9,8 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from grader.api.deps import ServicesDep
 from grader.api.metrics import ServiceCollector, metrics_access
+from grader.http.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 

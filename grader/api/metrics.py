@@ -1,9 +1,5 @@
-"""Prometheus metrics, computed from the database at scrape time.
-
-Workers run in other processes (and hosts), so in-process counters in the
-API would only see half the picture. The database already holds every
-grading with its status and duration; one scrape costs a few aggregate
-queries and is right however many workers and API replicas there are.
+"""Prometheus metrics: the figures of grader.services.grading_figures, read
+from the database at scrape time, and the queue's depth in the broker.
 
 Who may scrape (`metrics_access`): without GRADER_METRICS_TOKEN only clients
 on loopback (queue depths and outcomes are not for the world, and every
@@ -25,11 +21,11 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import case, func, select
 
-from grader.api.deps import ServicesDep
-from grader.db import Database, Grading, Submission
+from grader.db import Database
+from grader.http.deps import ServicesDep
 from grader.services.errors import Forbidden, Unauthorized
+from grader.services.grading_figures import grading_figures
 from grader.services.queue import Queue
 
 BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -66,22 +62,8 @@ class ServiceCollector(Collector):
         self.queue = queue
 
     def collect(self) -> Iterator[Metric]:
-        with self.db.reading() as session:
-            by_status = dict(session.execute(
-                select(Submission.status, func.count()).group_by(Submission.status)
-            ).all())
-            outcomes = session.execute(
-                select(Grading.status, Grading.outcome, func.count())
-                .group_by(Grading.status, Grading.outcome)
-            ).all()
-            failures = session.scalar(select(func.coalesce(func.sum(Submission.infra_failures), 0)))
-            graded = Grading.duration.is_not(None)
-            bucket_counts = session.execute(select(
-                *[func.coalesce(func.sum(case((graded & (Grading.duration <= b), 1), else_=0)), 0)
-                  for b in BUCKETS],
-                func.count(Grading.duration), func.coalesce(func.sum(Grading.duration), 0.0),
-            )).one()
-
+        figures = grading_figures(db=self.db, bounds=BUCKETS)
+        by_status = figures.by_status
         depth = GaugeMetricFamily("grader_queue_depth", "Submissions waiting (status queued)")
         depth.add_metric([], by_status.get("queued", 0))
         yield depth
@@ -95,16 +77,16 @@ class ServiceCollector(Collector):
         yield subs
         runs = CounterMetricFamily("grader_gradings", "Finished gradings by status and outcome",
                                    labels=["status", "outcome"])
-        for status, outcome, count in outcomes:
+        for status, outcome, count in figures.outcomes:
             runs.add_metric([status, outcome or ""], count)
         yield runs
         yield CounterMetricFamily("grader_sandbox_failures",
-                                  "Infrastructure faults met while grading", value=failures or 0)
-        *cumulative, total, total_sum = bucket_counts
+                                  "Infrastructure faults met while grading",
+                                  value=figures.infra_failures)
         hist = HistogramMetricFamily("grader_grading_duration_seconds",
                                      "Time spent grading one submission (sandbox included)")
         hist.add_metric(
-            [], [(str(b), float(c)) for b, c in zip(BUCKETS, cumulative, strict=True)]
-            + [("+Inf", float(total))], sum_value=float(total_sum),
+            [], [(str(b), float(c)) for b, c in zip(BUCKETS, figures.within, strict=True)]
+            + [("+Inf", float(figures.timed))], sum_value=float(figures.seconds),
         )
         yield hist

@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from grader.api.body_limit import BodyTooLarge
-from grader.api.errors import UnsupportedMedia
-from grader.services.errors import Invalid, TooLarge
+from grader.services.errors import Invalid, TooLarge, UnsupportedMedia
 
 MAX_UPLOAD_FILES = 200  # the most any manifest may allow (manifest.py); the service checks
 MAX_UPLOAD_FIELDS = 20  # exercise, callback_url; unknown ones get a clear 422 from the model
@@ -64,7 +63,7 @@ def _validate(data: Any) -> SubmissionIn:
         raise Invalid(_describe(exc)) from None
 
 
-async def read_submission(request: Request, cap: int) -> SubmissionIn:
+async def read_submission_body(request: Request, cap: int) -> SubmissionIn:
     """The submission; the body-limit middleware has bounded it already, and
     `cap` bounds it again for a caller without it."""
     length = request.headers.get("content-length")

@@ -1,4 +1,4 @@
-"""/submissions: submit, read, list, regrade."""
+"""/submissions: submit, read, list, regrade, and follow one (its events stream)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from grader.api.deps import CurrentUser, ServicesDep
-from grader.api.payload import OPENAPI_BODY, read_submission
+from grader.api.deps import CurrentUser
+from grader.api.payload import OPENAPI_BODY, read_submission_body
+from grader.http.deps import ServicesDep
+from grader.http.status_stream import open_stream
 from grader.services import regrade, submissions
 from grader.services.callback_policy import policy_from_settings
 from grader.services.views import SubmissionView
@@ -43,16 +45,15 @@ async def submit(
 ) -> JSONResponse:
     # The body-limit middleware already cut the body off at this cap while it
     # streamed; the service checks the decoded text against the real one.
-    payload = await read_submission(request, services.settings.request_bytes_cap())
+    payload = await read_submission_body(request, services.settings.request_bytes_cap())
     callbacks = policy_from_settings(services.settings)
+    new = submissions.NewSubmission(
+        user=user, exercise=payload.exercise, files=payload.files,
+        callback_url=payload.callback_url, idempotency_key=idempotency_key)
     view, created = await run_in_threadpool(
         lambda: submissions.create_submission(
             db=services.db, catalog=services.catalog, queue=services.queue,
-            limiter=services.limiter, limits=services.limits, user=user,
-            exercise=payload.exercise, files=payload.files,
-            callback_url=payload.callback_url, idempotency_key=idempotency_key,
-            callbacks=callbacks,
-        )
+            limiter=services.limiter, limits=services.limits, new=new, callbacks=callbacks)
     )
     headers = {"Location": f"{request.url.path}/{view.id}"}
     if not created:
@@ -92,3 +93,20 @@ def regrade_submission(
         db=services.db, catalog=services.catalog, queue=services.queue, user=user,
         submission_id=submission_id,
     )
+
+
+@router.get(
+    "/submissions/{submission_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "status events"},
+               401: {"description": "no valid API token"},
+               404: {"description": "no such submission, or not yours"},
+               429: {"content": {"application/problem+json": {}},
+                     "description": "too many open streams (yours or the server's); "
+                                    "see Retry-After"}},
+)
+def events(
+    submission_id: str, request: Request, services: ServicesDep, user: CurrentUser
+) -> Response:
+    # Access is checked before the stream starts, so a missing id is a plain 404.
+    return open_stream(request, services, user, submission_id)

@@ -5,7 +5,6 @@ speed, yet a guesser cannot lock the owner out (argon2 makes each guess slow too
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -13,28 +12,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel
 
-from grader.api.deps import ServicesDep
-from grader.auth import LoginThrottle
+from grader.http.deps import ServicesDep, login_throttle
 from grader.services import accounts
 from grader.services.errors import Unauthorized
 
 router = APIRouter(tags=["accounts"])
 basic = HTTPBasic(auto_error=False, description="your user name and password")
-_create_lock = threading.Lock()
-
-
-def login_throttle(request: Request) -> LoginThrottle:
-    """The app's one throttle (for this API and the sign-in page): one per app,
-    so its in-process fallback counts outlive a request."""
-    throttle: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
-    if throttle is None:
-        with _create_lock:
-            throttle = getattr(request.app.state, "login_throttle", None)
-            if throttle is None:
-                services = request.app.state.services
-                throttle = LoginThrottle.from_settings(services.redis, services.settings)
-                request.app.state.login_throttle = throttle
-    return throttle
 
 
 class TokenOut(BaseModel):

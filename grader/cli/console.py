@@ -1,5 +1,6 @@
-"""Shared terminal plumbing for the CLI: one console, errors as exit codes,
-and a rich progress display that sandbox image builds report into."""
+"""Shared terminal plumbing for every CLI command: one console, errors as exit
+codes, settings errors in one line per problem, and a rich progress display
+that sandbox image builds report into."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from grader.exercises.catalogue import UnknownExercise
 from grader.exercises.manifest import ManifestError
 from grader.exercises.submission import SubmissionError
+from grader.services.catalog import UnknownExercise
+from grader.settings import Settings, get_settings
 from sandbox.errors import SandboxError
 
 console = Console()
@@ -26,9 +29,31 @@ EXIT_BAD_INPUT = 2
 EXIT_INFRASTRUCTURE = 3
 
 
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+def print_error(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    print_error(message)
     raise typer.Exit(code)
+
+
+def settings_problems(exc: ValidationError) -> list[str]:
+    """One line per refused setting, named as the user set it (GRADER_*)."""
+    lines = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        where = "_".join(str(part) for part in error["loc"]).upper()
+        lines.append(f"GRADER_{where}: {message}" if where else message)
+    return lines
+
+
+def load_settings() -> Settings:
+    """The settings, or one clear line naming the variables that are wrong."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        fail("bad settings: " + "; ".join(settings_problems(exc)))
 
 
 @contextmanager
@@ -43,7 +68,7 @@ def user_errors() -> Iterator[None]:
 
 
 class StepProgress:
-    """Adapter from sandbox.images' progress(step, detail) calls to rich."""
+    """Adapter from sandbox.image_build's progress(step, detail) calls to rich."""
 
     def __init__(self, progress: Progress) -> None:
         self._progress = progress

@@ -9,9 +9,9 @@ import typer
 
 from grader.cli.console import EXIT_NOT_FULL_MARKS, console, step_progress, user_errors
 from grader.cli.render import print_report
-from grader.exercises.catalogue import find_pack
 from grader.exercises.submission import read_submission
-from grader.grading import grade_files
+from grader.sandbox_grading import grade_files
+from grader.services.catalog import find_pack
 from grader.settings import get_settings
 
 

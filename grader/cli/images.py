@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from grader.cli.console import console, step_progress, user_errors
-from grader.exercises.catalogue import load_all
-from grader.grading import ensure_image
+from grader.sandbox_grading import ensure_image
+from grader.services.catalog import load_all
 from grader.settings import get_settings
 from sandbox import engine, images
 

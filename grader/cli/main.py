@@ -7,8 +7,8 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from grader.cli import exercises, images
-from grader.cli.console import EXIT_BAD_INPUT, err_console
+from grader.cli import exercises, images, service
+from grader.cli.console import EXIT_BAD_INPUT, print_error, settings_problems
 from grader.cli.grade import grade
 
 app = typer.Typer(
@@ -19,22 +19,13 @@ app = typer.Typer(
 app.add_typer(exercises.app, name="exercises")
 app.add_typer(images.app, name="images")
 app.command("grade")(grade)
-
-try:  # the service commands (up, api, worker, users, tokens, submit)
-    from grader.cli.service import register
-except ImportError:  # pragma: no cover - only while the service is not installed
-    pass
-else:
-    register(app)
-
-def settings_problems(exc: ValidationError) -> list[str]:
-    """One line per refused setting, named as the user set it (GRADER_*)."""
-    lines = []
-    for error in exc.errors():
-        message = str(error["msg"]).removeprefix("Value error, ")
-        where = "_".join(str(part) for part in error["loc"]).upper()
-        lines.append(f"GRADER_{where}: {message}" if where else message)
-    return lines
+# The service: run it, manage accounts, submit to it.
+app.command("up")(service.up)
+app.command("api")(service.api)
+app.command("worker")(service.worker)
+app.command("submit")(service.submit)
+app.add_typer(service.users_app, name="users")
+app.add_typer(service.tokens_app, name="tokens")
 
 
 def main() -> None:
@@ -46,7 +37,7 @@ def main() -> None:
         if exc.title != "Settings":
             raise
         for line in settings_problems(exc):
-            err_console.print(f"[bold red]error:[/] {line}", highlight=False, markup=True)
+            print_error(line)
         sys.exit(EXIT_BAD_INPUT)
 
 

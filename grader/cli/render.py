@@ -1,4 +1,4 @@
-"""Printing reports and check summaries in a terminal (rich)."""
+"""Printing reports, check summaries and a submission's result in a terminal (rich)."""
 
 from __future__ import annotations
 
@@ -87,4 +87,17 @@ def check_summary(checks: list[ExerciseCheck]) -> Table:
             )
             table.add_row(check.pack.slug if i == 0 else "", result.case.label, scores, verdict)
         table.add_section()
+    return table
+
+
+def submission_table(result: dict[str, object]) -> Table:
+    """A submission as the API returns it: status, score and one row per test."""
+    table = Table(title=f"{result['exercise']}: {result['status']} "
+                        f"{result.get('score')}/{result.get('max_score')}")
+    for column in ("test", "outcome", "points", "hint / message"):
+        table.add_column(column)
+    for test in result.get("tests") or []:  # type: ignore[attr-defined]
+        note = test.get("message") or test.get("hint") or ""
+        table.add_row(test["name"], test["outcome"], f"{test['points']}/{test['max_points']}",
+                      note)
     return table

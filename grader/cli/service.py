@@ -1,5 +1,5 @@
 """The service's commands: `up`, `api`, `worker`, `users add`, `tokens create`,
-`submit`. The main CLI calls register(app)."""
+`submit` (registered in grader/cli/main.py like every other command)."""
 
 from __future__ import annotations
 
@@ -10,42 +10,29 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import httpx
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
+from grader.cli.console import (
+    EXIT_BAD_INPUT,
+    EXIT_INFRASTRUCTURE,
+    EXIT_NOT_FULL_MARKS,
+    console,
+    err_console,
+    fail,
+    load_settings,
+)
+from grader.cli.render import submission_table
 from grader.db import Database, Role
 from grader.services import accounts, config
-from grader.services.client import ApiClient, ApiError, read_files
+from grader.services.client import ApiClient, ApiError, read_local_files
 from grader.services.errors import ServiceError
-from grader.settings import Settings, get_settings
+from grader.settings import Settings
 
-out = Console()
-err = Console(stderr=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    """The settings, or one clear line naming the variable that is wrong."""
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"GRADER_{'_'.join(str(p) for p in e['loc']).upper()}: "
-            f"{e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        _fail(f"bad settings: {problems}")
 
 
 def _db(settings: Settings) -> Database:
@@ -63,20 +50,21 @@ def users_add(
 ) -> None:
     """Add a user. Get them an API token with `grader tokens create NAME`."""
     try:
-        user = accounts.create_user(db=_db(_settings()), name=name, role=role, password=password)
+        db = _db(load_settings())
+        user = accounts.create_user(db=db, name=name, role=role, password=password)
     except ServiceError as exc:
-        _fail(exc.message)
-    out.print(f"added {user.name} ({user.role}); token: grader tokens create {user.name}")
+        fail(exc.message)
+    console.print(f"added {user.name} ({user.role}); token: grader tokens create {user.name}")
 
 
 @tokens_app.command("create")
 def tokens_create(name: Annotated[str, typer.Argument(help="The user's name.")]) -> None:
     """Create an API token; it is shown once and only its hash is stored."""
     try:
-        _, token = accounts.create_token(db=_db(_settings()), name=name)
+        _, token = accounts.create_token(db=_db(load_settings()), name=name)
     except ServiceError as exc:
-        _fail(exc.message)
-    err.print(f"token for {name} (shown once; keep it secret):")
+        fail(exc.message)
+    err_console.print(f"token for {name} (shown once; keep it secret):")
     typer.echo(token)
 
 
@@ -87,9 +75,9 @@ def api(
     """Run the HTTP API alone (migrates the database on start)."""
     import uvicorn
 
-    from grader.api import create_app
+    from grader.app import create_app
 
-    settings = _settings()
+    settings = load_settings()
     uvicorn.run(create_app(settings), host=host or settings.api_host,
                 port=port or settings.api_port, log_level="info")
 
@@ -107,7 +95,7 @@ def worker(
     argv = ["worker", "-n", f"{name}@%h", "-c", str(concurrency), "-Q", "grading",
             f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
     if beat:
-        schedule = config.data_dir(_settings()) / f"beat-{name}.schedule"
+        schedule = config.data_dir(load_settings()) / f"beat-{name}.schedule"
         argv += ["-B", "-s", str(schedule)]
     celery_app.worker_main(argv=argv)
 
@@ -123,7 +111,7 @@ def _redis_answers(url: str) -> bool:
 
 def _start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
     if shutil.which("redis-server") is None:
-        _fail("no Redis answers and redis-server is not installed (apt-get install redis-server)")
+        fail("no Redis answers and redis-server is not installed (apt-get install redis-server)")
     proc = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
          "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
@@ -133,7 +121,7 @@ def _start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
             return proc
         time.sleep(0.05)
     proc.terminate()
-    _fail(f"redis-server did not start on port {port}")
+    fail(f"redis-server did not start on port {port}")
 
 
 def up(
@@ -144,7 +132,7 @@ def up(
 ) -> None:
     """API and worker together on this machine; starts a local redis-server
     when GRADER_REDIS_URL is unset and none answers."""
-    settings = _settings()
+    settings = load_settings()
     config.secret_key(settings)  # generated once and stored in the data folder
     _db(settings)
     env = dict(os.environ)
@@ -153,14 +141,14 @@ def up(
         url = f"redis://127.0.0.1:{redis_port}/0"
         if not _redis_answers(url):
             children.append(_start_redis(redis_port, config.data_dir(settings)))
-            out.print(f"started redis-server on 127.0.0.1:{redis_port}")
+            console.print(f"started redis-server on 127.0.0.1:{redis_port}")
         env["GRADER_REDIS_URL"] = url
     children.append(subprocess.Popen(
         [sys.executable, "-m", "grader.cli.main", "worker", "--concurrency", str(concurrency)],
         env=env, start_new_session=True))
     host, port = host or settings.api_host, port or settings.api_port
-    out.print(f"grader is up: http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    out.print("get a token: grader users add NAME --role student && grader tokens create NAME")
+    console.print(f"grader is up: http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    console.print("get a token: grader users add NAME --role student && grader tokens create NAME")
     # SIGTERM (a service manager, `kill`) must stop the children too, not
     # only this process: turn it into the same path as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
@@ -181,18 +169,6 @@ def up(
                     child.kill()
 
 
-def _table(result: dict[str, object]) -> Table:
-    table = Table(title=f"{result['exercise']}: {result['status']} "
-                        f"{result.get('score')}/{result.get('max_score')}")
-    for column in ("test", "outcome", "points", "hint / message"):
-        table.add_column(column)
-    for test in result.get("tests") or []:  # type: ignore[attr-defined]
-        note = test.get("message") or test.get("hint") or ""
-        table.add_row(test["name"], test["outcome"], f"{test['points']}/{test['max_points']}",
-                      note)
-    return table
-
-
 def submit(
     slug: Annotated[str, typer.Argument(help="The exercise's slug.")],
     files: Annotated[list[Path], typer.Argument(help="Files or folders to submit.")],
@@ -203,34 +179,26 @@ def submit(
     """Submit files from a terminal; with --wait, show live status and the
     per-test table. Exit 0 full marks, 1 less, 2 bad input, 3 not gradable."""
     if not token:
-        _fail("an API token is needed: --token or GRADER_TOKEN (grader tokens create NAME)")
+        fail("an API token is needed: --token or GRADER_TOKEN (grader tokens create NAME)")
     client = ApiClient(url, token or "")
     try:
-        result = client.submit(slug, read_files(files))
-        out.print(f"submitted {result['id']}: {result['status']}")
+        result = client.submit(slug, read_local_files(files))
+        console.print(f"submitted {result['id']}: {result['status']}")
         if not wait:
             return
         for event in client.events(result["id"]):
-            out.print(f"  {event['status']}")
+            console.print(f"  {event['status']}")
             result = event
         result = client.get(result["id"])
     except ServiceError as exc:
-        _fail(exc.message, 2 if isinstance(exc, ApiError) and exc.status < 500 else 3)
+        bad_input = isinstance(exc, ApiError) and exc.status < 500
+        fail(exc.message, EXIT_BAD_INPUT if bad_input else EXIT_INFRASTRUCTURE)
     except (OSError, httpx.HTTPError) as exc:
-        _fail(f"cannot reach {url}: {exc}", 3)
+        fail(f"cannot reach {url}: {exc}", EXIT_INFRASTRUCTURE)
     finally:
         client.close()
     if result["status"] == "not_gradable":
-        _fail(f"not gradable: {result.get('message')}", 3)
-    out.print(_table(result))
+        fail(f"not gradable: {result.get('message')}", EXIT_INFRASTRUCTURE)
+    console.print(submission_table(result))
     if result.get("score") != result.get("max_score"):
-        raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("up")(up)
-    app.command("api")(api)
-    app.command("worker")(worker)
-    app.command("submit")(submit)
-    app.add_typer(users_app, name="users")
-    app.add_typer(tokens_app, name="tokens")
+        raise typer.Exit(EXIT_NOT_FULL_MARKS)

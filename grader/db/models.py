@@ -47,7 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
-class Status(enum.StrEnum):
+class SubmissionStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     GRADED = "graded"
@@ -55,7 +55,7 @@ class Status(enum.StrEnum):
 
     @property
     def final(self) -> bool:
-        return self in (Status.GRADED, Status.NOT_GRADABLE)
+        return self in (SubmissionStatus.GRADED, SubmissionStatus.NOT_GRADABLE)
 
 
 class Base(DeclarativeBase):
@@ -112,7 +112,9 @@ class Submission(Base):
     exercise_slug: Mapped[str] = mapped_column(String(64))
     files: Mapped[dict[str, Any]]
     files_bytes: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), index=True, default=Status.QUEUED.value)
+    status: Mapped[str] = mapped_column(
+        String(16), index=True, default=SubmissionStatus.QUEUED.value
+    )
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     tries: Mapped[int] = mapped_column(default=0)  # worker runs, infrastructure retries included
@@ -123,7 +125,7 @@ class Submission(Base):
     # Claims in the current run (a regrade starts it again at zero). Counted at
     # claim time, so a grading that never finishes (worker killed, result that
     # cannot be recorded) still counts; grading_attempts - run_failures is
-    # capped by GRADER_GRADE_MAX_ATTEMPTS (services.grading).
+    # capped by GRADER_GRADE_MAX_ATTEMPTS (services.grading_jobs).
     grading_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     # The student's attempt number at this exercise; only graded runs count.
     attempt_number: Mapped[int | None]
@@ -167,12 +169,12 @@ class Grading(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
     exercise: Mapped[Exercise] = relationship(lazy="joined")
-    tests: Mapped[list[TestResult]] = relationship(
-        order_by="TestResult.position", lazy="selectin", cascade="all, delete-orphan"
+    tests: Mapped[list[TestResultRow]] = relationship(
+        order_by="TestResultRow.position", lazy="selectin", cascade="all, delete-orphan"
     )
 
 
-class TestResult(Base):
+class TestResultRow(Base):
     __tablename__ = "test_results"
     __test__ = False  # not a pytest class
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from grader_harness import runners
+from grader_harness.runners import RUNNERS, RunnerSpec
+from sandbox.limits import SandboxLimits
+
 SLUG_RE = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
 
 
@@ -31,9 +35,16 @@ class Difficulty(enum.StrEnum):
 
 
 class Runner(enum.StrEnum):
-    HTTP_APP = "http-app"
-    PYTHON = "python"
-    SQL = "sql"
+    """The manifest's `runner`: one member per entry of grader_harness.runners."""
+
+    HTTP_APP = runners.HTTP_APP.name
+    PYTHON = runners.PYTHON.name
+    SQL = runners.SQL.name
+
+    @property
+    def spec(self) -> RunnerSpec:
+        """What the runner needs (its module, the sandbox's extras)."""
+        return RUNNERS[self.value]
 
 
 class ManifestError(ValueError):
@@ -56,7 +67,9 @@ def _check_relative(pattern: str) -> str:
     return pattern
 
 
-class Submission(_Strict):
+class SubmissionRules(_Strict):
+    """The `[submission]` table: which files a student may send."""
+
     # File names or globs ("app/*.py") a student may submit.
     files: Annotated[list[str], Field(min_length=1)]
     # Names (not globs) that must be present.
@@ -70,15 +83,15 @@ class Submission(_Strict):
         return [_check_relative(v) for v in value]
 
     @model_validator(mode="after")
-    def _required_allowed(self) -> Submission:
+    def _required_allowed(self) -> SubmissionRules:
         for name in self.required:
             if not allows(self.files, name):
                 raise ValueError(f"required file {name!r} is not matched by any entry of 'files'")
         return self
 
 
-class Limits(_Strict):
-    """Per-exercise limits; the server caps each one (sandbox.limits)."""
+class ManifestLimits(_Strict):
+    """The `[limits]` table, as the author wrote it; the server caps each one."""
 
     wall_seconds: Annotated[float, Field(gt=0, le=600)] = 30
     memory_mb: Annotated[int, Field(ge=32, le=16_384)] = 512
@@ -86,6 +99,10 @@ class Limits(_Strict):
     processes: Annotated[int, Field(ge=8, le=4096)] = 256
     output_kb: Annotated[int, Field(ge=1, le=65_536)] = 1024
     call_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 10
+
+    def for_sandbox(self, caps: SandboxLimits) -> SandboxLimits:
+        """The limits the sandbox enforces: each of these, capped by the server's."""
+        return SandboxLimits(**self.model_dump()).capped(caps)
 
 
 class Scoring(_Strict):
@@ -156,8 +173,8 @@ class Manifest(_Strict):
     category: Category
     difficulty: Difficulty
     runner: Runner
-    submission: Submission
-    limits: Limits = Limits()
+    submission: SubmissionRules
+    limits: ManifestLimits = ManifestLimits()
     scoring: Scoring = Scoring()
     http_app: HttpAppOptions | None = None
     python: PythonOptions | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from grader.exercises.manifest import Submission, allows
+from grader.exercises.manifest import SubmissionRules, allows
 
 
 class SubmissionError(ValueError):
@@ -26,7 +26,7 @@ def check_path(name: str) -> str:
     return path.as_posix()
 
 
-def check_files(files: dict[str, str], rules: Submission) -> dict[str, str]:
+def check_files(files: dict[str, str], rules: SubmissionRules) -> dict[str, str]:
     """Validate a submission and return it with normalised names."""
     if len(files) > rules.max_files:
         raise SubmissionError(f"{len(files)} files submitted; the limit is {rules.max_files}")
@@ -48,7 +48,7 @@ def check_files(files: dict[str, str], rules: Submission) -> dict[str, str]:
 
 
 def read_submission(
-    folder: Path, rules: Submission, *, ignore: tuple[str, ...] = ()
+    folder: Path, rules: SubmissionRules, *, ignore: tuple[str, ...] = ()
 ) -> dict[str, str]:
     """Read every file below a folder as UTF-8 text and check it."""
     if not folder.is_dir():

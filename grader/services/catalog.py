@@ -1,13 +1,17 @@
-"""The exercise catalogue as the service sees it: packs on disk, and one
-database row per (slug, content hash) so a submission records exactly which
-version of an exercise it was graded against.
+"""The exercise catalogue: every pack below the exercises folder, found by slug.
 
-A broken pack is left out (and logged) instead of taking the service down;
-`grader exercises check` is where authors see why.
+Two ways to read it. The CLI and bench/ load packs on demand (load_all,
+find_pack): a broken pack is an error there, and an unknown slug gets the
+closest ones suggested. The service keeps a Catalog, reloaded every few
+seconds, and one database row per (slug, content hash) so a submission
+records exactly which version of an exercise it was graded against; a broken
+pack is left out (and logged) instead of taking the service down. `grader
+exercises check` is where authors see why.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
 import time
@@ -23,6 +27,29 @@ from grader.exercises.pack import ExercisePack, discover, load_pack
 from grader.services.errors import NotFound
 
 log = logging.getLogger(__name__)
+
+
+class UnknownExercise(LookupError):
+    """No pack has this slug; the message suggests the closest ones."""
+
+
+def load_all(root: Path) -> list[ExercisePack]:
+    return [load_pack(path) for path in discover([root])]
+
+
+def find_pack(slug: str, root: Path) -> ExercisePack:
+    """The pack whose folder (and manifest slug) is `slug`.
+
+    Only that pack is loaded and validated, so one broken exercise does not
+    stop grading of the others.
+    """
+    paths = {p.name: p for p in discover([root])} if root.is_dir() else {}
+    if slug not in paths:
+        close = difflib.get_close_matches(slug, list(paths), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        known = f" (known: {', '.join(sorted(paths))})" if paths and not close else ""
+        raise UnknownExercise(f"no exercise '{slug}' under {root}{hint}{known}")
+    return load_pack(paths[slug])
 
 
 class Catalog:

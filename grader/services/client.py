@@ -18,7 +18,7 @@ class ApiError(ServiceError):
         self.status = status
 
 
-def read_files(paths: list[Path]) -> dict[str, str]:
+def read_local_files(paths: list[Path]) -> dict[str, str]:
     """Files to submit: each file under its path as given (relative), each
     folder's files under their path inside it."""
     files: dict[str, str] = {}

@@ -1,5 +1,6 @@
-"""Domain errors. Services raise these; only the API routes turn them into
-HTTP statuses (grader/api/errors.py), and the CLI into messages."""
+"""Domain errors. Services raise these; the HTTP edges (grader.api and
+grader.web) answer each with the status of `status_of` below, the same table
+for both, and the CLI turns them into messages. Services never use the table."""
 
 from __future__ import annotations
 
@@ -48,3 +49,18 @@ class Unavailable(ServiceError):
 
 class TooLarge(ServiceError):
     """The request is over the server's size cap."""
+
+
+class UnsupportedMedia(ServiceError):
+    """The request body is neither JSON nor multipart."""
+
+
+HTTP_STATUS: dict[type[ServiceError], int] = {
+    NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Unauthorized: 401,
+    RateLimited: 429, Unavailable: 503, TooLarge: 413, UnsupportedMedia: 415,
+}
+
+
+def status_of(exc: ServiceError) -> int:
+    """The HTTP status of a domain error (400 for one the table does not name)."""
+    return next((code for cls, code in HTTP_STATUS.items() if isinstance(exc, cls)), 400)

@@ -1,6 +1,6 @@
 """Writing a grading's outcome: the report, `not_gradable`, or a release for
 a retry. Each write happens only while the writer still holds its claim
-(services.grading takes it), inside one transaction that locks the row.
+(services.grading_jobs takes it), inside one transaction that locks the row.
 
 Every text that enters the database here passes services.report_text first:
 a report's strings come from student code, and a reason may quote them.
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
-from grader.db import Database, Grading, Status, Submission, TestResult, utcnow
+from grader.db import Database, Grading, Submission, SubmissionStatus, TestResultRow, utcnow
 from grader.exercises.pack import ExercisePack
 from grader.services.catalog import exercise_version
 from grader.services.report_text import storable_reason, storable_report
@@ -23,7 +23,7 @@ from grader_harness.report import Report
 
 @dataclass(frozen=True)
 class Claimed:
-    """A claim taken (services.grading.claim): what grading and recording need."""
+    """A claim taken (services.grading_jobs.claim): what grading and recording need."""
 
     id: str
     slug: str
@@ -45,7 +45,7 @@ def _owned(session: Session, submission_id: str, claim_id: str) -> Submission | 
         select(Submission).where(Submission.id == submission_id)
         .options(lazyload("*")).with_for_update()
     ).first()
-    if sub is None or sub.status != Status.RUNNING or sub.claim != claim_id:
+    if sub is None or sub.status != SubmissionStatus.RUNNING or sub.claim != claim_id:
         return None  # lost the claim (lease expired and another worker took it)
     return sub
 
@@ -61,13 +61,13 @@ def record_report(
             return False
         version = exercise_version(session, pack)
         grading = Grading(
-            submission_id=sub.id, exercise_id=version.id, status=Status.GRADED.value,
+            submission_id=sub.id, exercise_id=version.id, status=SubmissionStatus.GRADED.value,
             outcome=report.status.value, score=report.score, max_score=report.max_score,
             message=report.message, output=report.output, author_output=report.author_output,
             duration=duration, worker=worker,
             started_at=claimed.started_at, finished_at=utcnow(),
             tests=[
-                TestResult(position=i, test_id=t.id, name=t.name, outcome=t.outcome.value,
+                TestResultRow(position=i, test_id=t.id, name=t.name, outcome=t.outcome.value,
                            points=t.points, max_points=t.max_points, duration=t.duration,
                            visibility=t.visibility.value, hint=t.hint, message=t.message)
                 for i, t in enumerate(report.tests)
@@ -84,7 +84,7 @@ def record_report(
                 )
             )
             sub.attempt_number = int(earlier or 0) + 1
-        _finish(sub, Status.GRADED, grading, version.id, reason=None)
+        _finish(sub, SubmissionStatus.GRADED, grading, version.id, reason=None)
         return True
 
 
@@ -108,15 +108,16 @@ def give_up(*, session: Session, sub: Submission, reason: str, worker: str | Non
     """End the submission `not_gradable` (a grading row records why)."""
     reason = storable_reason(reason)
     grading = Grading(
-        submission_id=sub.id, exercise_id=sub.exercise_id, status=Status.NOT_GRADABLE.value,
+        submission_id=sub.id, exercise_id=sub.exercise_id,
+        status=SubmissionStatus.NOT_GRADABLE.value,
         message=reason, worker=worker, started_at=started_at, finished_at=utcnow(),
     )
     session.add(grading)
     session.flush()
-    _finish(sub, Status.NOT_GRADABLE, grading, sub.exercise_id, reason=reason)
+    _finish(sub, SubmissionStatus.NOT_GRADABLE, grading, sub.exercise_id, reason=reason)
 
 
-def _finish(sub: Submission, status: Status, grading: Grading, exercise_id: int,
+def _finish(sub: Submission, status: SubmissionStatus, grading: Grading, exercise_id: int,
             reason: str | None) -> None:
     sub.status = status.value
     sub.current_grading_id = grading.id
@@ -135,7 +136,7 @@ def release_for_retry(*, db: Database, claimed: Claimed, claim_id: str, error: s
         sub = _owned(session, claimed.id, claim_id)
         if sub is None:
             return False
-        sub.status = Status.QUEUED.value
+        sub.status = SubmissionStatus.QUEUED.value
         sub.claim = None
         sub.lease_until = None
         sub.infra_failures += int(infra)

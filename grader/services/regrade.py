@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from grader.db import Database, Status, Submission, User, utcnow
+from grader.db import Database, Submission, SubmissionStatus, User, utcnow
 from grader.services.catalog import Catalog, exercise_version
 from grader.services.errors import Conflict, Forbidden, NotFound
 from grader.services.queue import Queue
@@ -15,12 +15,12 @@ from grader.services.views import SubmissionView
 
 
 def _requeue(sub: Submission, exercise_id: int) -> None:
-    sub.status = Status.QUEUED.value
+    sub.status = SubmissionStatus.QUEUED.value
     sub.exercise_id = exercise_id
     sub.claim = None
     sub.lease_until = None
     sub.run_failures = 0
-    sub.grading_attempts = 0  # a fresh attempt budget too (services.grading)
+    sub.grading_attempts = 0  # a fresh attempt budget too (services.grading_jobs)
     sub.reason = None
     sub.queued_at = utcnow()
     sub.enqueued_at = utcnow()  # cleared below if the broker refuses it
@@ -41,7 +41,7 @@ def regrade_submission(
         if sub is None or (sub.user_id != user.id and not sees_all(user)):
             raise NotFound(f"no submission {submission_id!r}")
         _require_author(user)
-        if not Status(sub.status).final:
+        if not SubmissionStatus(sub.status).final:
             raise Conflict(f"submission {submission_id} is {sub.status}; regrade it once final")
         try:
             pack = catalog.get(sub.exercise_slug)
@@ -66,7 +66,9 @@ def regrade_exercise(
         rows = session.scalars(
             select(Submission).where(
                 Submission.exercise_slug == slug,
-                Submission.status.in_([Status.GRADED.value, Status.NOT_GRADABLE.value]),
+                Submission.status.in_(
+                    [SubmissionStatus.GRADED.value, SubmissionStatus.NOT_GRADABLE.value]
+                ),
             )
         ).unique().all()
         for sub in rows:

@@ -7,7 +7,7 @@ JSON on the host, and JSON can carry what no column takes: `\\u0000`
 (PostgreSQL refuses NUL in text), a lone surrogate such as `\\ud800` (not
 encodable as UTF-8: SQLite, PostgreSQL, the API's JSON and the webhook body all
 fail on it), terminal control sequences, and any length. The recording step
-(services.grading) passes every report and every reason through here, so the
+(services.grading_jobs) passes every report and every reason through here, so the
 rule lives in one place and is tested without Docker or a database.
 
 Pure: no I/O, stdlib plus the harness's report model.

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grader.db import Database, Grading, Status, Submission, TestResult, User
+from grader.db import Database, Grading, Submission, SubmissionStatus, TestResultRow, User
 
 BUCKETS = 10  # score distribution: 0-10 %, ..., 90-100 %
 
@@ -60,7 +60,7 @@ def best_scores(*, db: Database, user: User) -> dict[str, Best]:
     query = (
         select(Submission.exercise_slug, Grading.score, Grading.max_score)
         .join(Grading, Submission.current_grading_id == Grading.id)
-        .where(Submission.user_id == user.id, Submission.status == Status.GRADED.value)
+        .where(Submission.user_id == user.id, Submission.status == SubmissionStatus.GRADED.value)
     )
     best: dict[str, Best] = {}
     with db.reading() as session:
@@ -90,7 +90,7 @@ def own_history(*, db: Database, user: User, limit: int = 500) -> dict[str, list
     with db.reading() as session:
         rows = session.execute(query).unique().all()
         for sub, score, max_score in reversed(rows):
-            graded = sub.status == Status.GRADED.value
+            graded = sub.status == SubmissionStatus.GRADED.value
             history.setdefault(sub.exercise_slug, []).append(Attempt(
                 id=sub.id, status=sub.status, score=score if graded else None,
                 max_score=max_score if graded else None, queued_at=sub.queued_at,
@@ -104,7 +104,7 @@ def exercise_stats(*, db: Database, slug: str, recent: int = 20) -> ExerciseStat
     graded = (
         select(Grading.id, Grading.score, Grading.max_score, Submission.user_id)
         .join(Submission, Submission.current_grading_id == Grading.id)
-        .where(Submission.exercise_slug == slug, Submission.status == Status.GRADED.value)
+        .where(Submission.exercise_slug == slug, Submission.status == SubmissionStatus.GRADED.value)
     )
     buckets = [0] * BUCKETS
     with db.reading() as session:
@@ -121,8 +121,8 @@ def exercise_stats(*, db: Database, slug: str, recent: int = 20) -> ExerciseStat
         ).unique().all()
         attempts = [
             Attempt(id=sub.id, status=sub.status,
-                    score=score if sub.status == Status.GRADED.value else None,
-                    max_score=max_score if sub.status == Status.GRADED.value else None,
+                    score=score if sub.status == SubmissionStatus.GRADED.value else None,
+                    max_score=max_score if sub.status == SubmissionStatus.GRADED.value else None,
                     queued_at=sub.queued_at)
             for sub, score, max_score in latest
         ]
@@ -135,9 +135,9 @@ def _test_rates(session: Session, grading_ids: list[int]) -> list[TestRate]:
     tally: dict[str, _Tally] = {}
     for start in range(0, len(grading_ids), 500):
         query = (
-            select(TestResult.test_id, TestResult.name, TestResult.visibility,
-                   TestResult.outcome, TestResult.position)
-            .where(TestResult.grading_id.in_(grading_ids[start:start + 500]))
+            select(TestResultRow.test_id, TestResultRow.name, TestResultRow.visibility,
+                   TestResultRow.outcome, TestResultRow.position)
+            .where(TestResultRow.grading_id.in_(grading_ids[start:start + 500]))
         )
         for test_id, name, visibility, outcome, position in session.execute(query):
             entry = tally.setdefault(test_id, _Tally(name, visibility, position))

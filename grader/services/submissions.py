@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from grader.db import Database, Grading, Role, Status, Submission, User, utcnow
+from grader.db import Database, Grading, Role, Submission, SubmissionStatus, User, utcnow
 from grader.exercises.pack import ExercisePack
 from grader.exercises.submission import SubmissionError, check_files
 from grader.services import callback_policy
@@ -28,9 +28,23 @@ from grader.services.views import SubmissionView, submission_view
 
 
 @dataclass(frozen=True)
-class Limits:
+class SubmissionCaps:
+    """The service's caps on one submission: the queue's depth and the upload's size."""
+
     queue_max_depth: int
     max_submission_bytes: int
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """A submission as an edge received it, not yet checked: the API's JSON or
+    upload, or the submit page's form."""
+
+    user: User
+    exercise: str  # the slug
+    files: dict[str, str]  # path -> text
+    callback_url: str | None = None
+    idempotency_key: str | None = None
 
 
 def sees_all(user: User) -> bool:
@@ -65,13 +79,13 @@ def _check_text(files: dict[str, str], cap: int) -> int:
 
 def create_submission(
     *, db: Database, catalog: Catalog, queue: Queue, limiter: RateLimiter | None,
-    limits: Limits, user: User, exercise: str, files: dict[str, str],
-    callback_url: str | None = None, idempotency_key: str | None = None,
-    callbacks: CallbackPolicy | None = None,
+    limits: SubmissionCaps, new: NewSubmission, callbacks: CallbackPolicy | None = None,
 ) -> tuple[SubmissionView, bool]:
     """Store a submission as `queued` and enqueue it. Returns (view, created);
     a retried request with the same Idempotency-Key returns the first one.
     `callbacks`: where a callback_url may point (default: public addresses only)."""
+    user, exercise, files = new.user, new.exercise, new.files
+    callback_url, idempotency_key = new.callback_url, new.idempotency_key
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:
             raise Invalid("Idempotency-Key must be 1-200 characters")
@@ -117,7 +131,7 @@ def _insert(
         sub = Submission(
             user_id=user.id, exercise_id=exercise_version(session, pack).id,
             exercise_slug=pack.slug, files=files, files_bytes=_check_text(files, 1 << 62),
-            status=Status.QUEUED.value, callback_url=callback_url,
+            status=SubmissionStatus.QUEUED.value, callback_url=callback_url,
             idempotency_key=idempotency_key, queued_at=utcnow(),
             # Set before the enqueue so the sweep leaves it alone meanwhile;
             # cleared again if the broker refuses it.
@@ -154,7 +168,8 @@ def mark_enqueued(*, db: Database, ids: list[str], enqueued: bool = True) -> Non
 def queued_count(*, db: Database) -> int:
     with db.reading() as session:
         count = session.scalar(
-            select(func.count()).select_from(Submission).where(Submission.status == Status.QUEUED)
+            select(func.count()).select_from(Submission)
+            .where(Submission.status == SubmissionStatus.QUEUED)
         )
         return int(count or 0)
 
@@ -186,7 +201,7 @@ def list_submissions(
         return [submission_view(sub, author=sees_all(user)) for sub in rows]
 
 
-def submission_status(*, db: Database, user: User, submission_id: str) -> Status:
+def submission_status(*, db: Database, user: User, submission_id: str) -> SubmissionStatus:
     """Just the status (for the events stream's polling), with the same access rule."""
     with db.reading() as session:
         row = session.execute(
@@ -194,4 +209,4 @@ def submission_status(*, db: Database, user: User, submission_id: str) -> Status
         ).first()
     if row is None or (row.user_id != user.id and not sees_all(user)):
         raise NotFound(f"no submission {submission_id!r}")
-    return Status(row.status)
+    return SubmissionStatus(row.status)

@@ -7,9 +7,9 @@ lost a message or a worker died.
 - either, with its attempt budget spent (GRADER_GRADE_MAX_ATTEMPTS gradings
   started and never finished): `not_gradable`, never queued again. Without
   this a submission that kills its worker, or whose result cannot be
-  recorded, would be graded for ever (services.grading).
+  recorded, would be graded for ever (services.grading_jobs).
 
-Re-enqueueing is safe: the grade task is idempotent (services.grading).
+Re-enqueueing is safe: the grade task is idempotent (services.grading_jobs).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload
 
-from grader.db import Database, Status, Submission, utcnow
+from grader.db import Database, Submission, SubmissionStatus, utcnow
 from grader.services import webhooks
-from grader.services.grading import DEFAULT_MAX_ATTEMPTS, spent
+from grader.services.grading_jobs import DEFAULT_MAX_ATTEMPTS, spent
 from grader.services.queue import Queue
 from grader.services.recording import give_up
 from grader.services.submissions import mark_enqueued
@@ -46,12 +46,12 @@ def sweep(*, db: Database, queue: Queue, queued_deadline: float,
     with db.session() as session:
         stale = session.scalars(
             select(Submission)
-            .where(Submission.status == Status.RUNNING, Submission.lease_until < now)
+            .where(Submission.status == SubmissionStatus.RUNNING, Submission.lease_until < now)
             .limit(batch).options(lazyload("*")).with_for_update(skip_locked=True)
         ).unique().all()
         for sub in stale:
             log.warning("submission %s: worker lost (lease ran out); queued again", sub.id)
-            sub.status = Status.QUEUED.value
+            sub.status = SubmissionStatus.QUEUED.value
             sub.claim = None
             sub.lease_until = None
             sub.enqueued_at = None
@@ -68,7 +68,7 @@ def sweep(*, db: Database, queue: Queue, queued_deadline: float,
         waiting = list(session.scalars(
             select(Submission.id)
             .where(
-                Submission.status == Status.QUEUED,
+                Submission.status == SubmissionStatus.QUEUED,
                 or_(Submission.enqueued_at.is_(None), aged),
             )
             .order_by(Submission.queued_at)
@@ -86,15 +86,16 @@ def sweep(*, db: Database, queue: Queue, queued_deadline: float,
 
 def _give_up_spent(db: Database, max_attempts: int, now: datetime, batch: int) -> list[str]:
     """Running past its lease, or queued (the cap was lowered), with no attempt
-    left: no claim can take it (services.grading.claim), so it ends here. Rows
+    left: no claim can take it (services.grading_jobs.claim), so it ends here. Rows
     are locked (PostgreSQL re-checks the condition under the lock), so a late
     worker's result written meanwhile is never overwritten."""
     with db.session() as session:
         rows = session.scalars(
             select(Submission)
             .where(spent(max_attempts),
-                   (Submission.status == Status.QUEUED)
-                   | ((Submission.status == Status.RUNNING) & (Submission.lease_until < now)))
+                   (Submission.status == SubmissionStatus.QUEUED)
+                   | ((Submission.status == SubmissionStatus.RUNNING)
+                      & (Submission.lease_until < now)))
             .limit(batch).options(lazyload("*")).with_for_update(skip_locked=True)
         ).unique().all()
         for sub in rows:
@@ -114,6 +115,7 @@ def _backlog_intact(db: Database, queue: Queue) -> bool:
         return False  # empty, or cannot tell: assume messages may be lost
     with db.reading() as session:
         queued = session.scalar(
-            select(func.count()).select_from(Submission).where(Submission.status == Status.QUEUED)
+            select(func.count()).select_from(Submission)
+            .where(Submission.status == SubmissionStatus.QUEUED)
         )
     return depth >= int(queued or 0)

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from grader.db import Grading, Status, Submission, TestResult
+from grader.db import Grading, Submission, SubmissionStatus, TestResultRow
 
 
 class TestView(BaseModel):
@@ -53,7 +53,7 @@ class SubmissionView(BaseModel):
     exercise: str
     exercise_version: str
     user: str
-    status: Status
+    status: SubmissionStatus
     score: float | None = None
     max_score: float | None = None
     outcome: str | None = None  # the report's overall status: passed, failed, timeout...
@@ -70,7 +70,7 @@ class SubmissionView(BaseModel):
     history: list[GradingView] = []
 
 
-def test_view(row: TestResult) -> TestView:
+def test_view(row: TestResultRow) -> TestView:
     return TestView(
         id=row.test_id, name=row.name, outcome=row.outcome, points=row.points,
         max_points=row.max_points, duration=row.duration, visibility=row.visibility,
@@ -82,7 +82,7 @@ def grading_view(row: Grading) -> GradingView:
     return GradingView(
         id=row.id, status=row.status, outcome=row.outcome, score=row.score,
         max_score=row.max_score, exercise_version=row.exercise.content_hash,
-        reason=row.message if row.status == Status.NOT_GRADABLE else None,
+        reason=row.message if row.status == SubmissionStatus.NOT_GRADABLE else None,
         started_at=row.started_at, finished_at=row.finished_at,
     )
 
@@ -93,7 +93,7 @@ def submission_view(sub: Submission, history: list[Grading] | None = None, *,
     regrade in progress never shows the previous run's score as current.
     `author`: the caller is an author or admin (services.submissions.sees_all),
     who also sees all of the output."""
-    status = Status(sub.status)
+    status = SubmissionStatus(sub.status)
     view = SubmissionView(
         id=sub.id, exercise=sub.exercise_slug, exercise_version=sub.exercise.content_hash,
         user=sub.user.name, status=status, attempts=sub.tries,
@@ -102,7 +102,7 @@ def submission_view(sub: Submission, history: list[Grading] | None = None, *,
         history=[grading_view(g) for g in history or []],
     )
     grading = sub.current_grading
-    if status is Status.GRADED and grading is not None:
+    if status is SubmissionStatus.GRADED and grading is not None:
         view.score, view.max_score = grading.score, grading.max_score
         view.outcome, view.message, view.output = grading.outcome, grading.message, grading.output
         if author:
@@ -110,6 +110,6 @@ def submission_view(sub: Submission, history: list[Grading] | None = None, *,
             # its output was all of it then.
             view.author_output = grading.author_output or grading.output
         view.tests = [test_view(t) for t in grading.tests]
-    elif status is Status.NOT_GRADABLE:
+    elif status is SubmissionStatus.NOT_GRADABLE:
         view.message = sub.reason
     return view

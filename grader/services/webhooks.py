@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import func, select
 
-from grader.db import Database, Status, Submission, WebhookDelivery
+from grader.db import Database, Submission, SubmissionStatus, WebhookDelivery
 from grader.services import callback_policy
 from grader.services.callback_policy import CallbackPolicy, CallbackRefused, Resolver, Unresolvable
 from grader.services.views import submission_view
@@ -70,7 +70,7 @@ def deliver(*, db: Database, submission_id: str, secret: bytes, timeout: float,
     worker's: worker/app.py builds them the same way)."""
     with db.session() as session:
         sub = session.get(Submission, submission_id)
-        if sub is None or not sub.callback_url or not Status(sub.status).final:
+        if sub is None or not sub.callback_url or not SubmissionStatus(sub.status).final:
             return Delivery(delivered=False, attempt=0, skipped=True)
         grading_id = sub.current_grading_id
         url = sub.callback_url

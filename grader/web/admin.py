@@ -9,11 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from grader.api.deps import ServicesDep
-from grader.api.errors import status_of
 from grader.db import Role
+from grader.http.deps import ServicesDep
 from grader.services import accounts, admin
-from grader.services.errors import ServiceError
+from grader.services.errors import ServiceError, status_of
 from grader.web.pages import domain_errors, redirect, render
 from grader.web.session import AdminUser, Csrf
 

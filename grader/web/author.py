@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from grader.api.deps import ServicesDep
+from grader.http.deps import ServicesDep
 from grader.services import regrade, stats
 from grader.web.charts import histogram
 from grader.web.pages import domain_errors, redirect, render

@@ -10,14 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from grader.api import exercises as api_exercises
-from grader.api.deps import ServicesDep
-from grader.api.errors import status_of
-from grader.api.services import Services
 from grader.db import User
 from grader.exercises.pack import pack_files
-from grader.services import stats, submissions
-from grader.services.errors import ServiceError
+from grader.http.deps import ServicesDep
+from grader.services import exercise_views, stats, submissions
+from grader.services.errors import ServiceError, status_of
+from grader.services.wiring import Services
 from grader.web.forms import FileRow, read_files
 from grader.web.markdown import render_markdown
 from grader.web.pages import domain_errors, redirect, render
@@ -69,7 +67,8 @@ def _exercise_page(request: Request, services: Services, user: User, slug: str,
                    rows: list[FileRow] | None = None, error: str | None = None,
                    status: int = 200) -> Response:
     with domain_errors():
-        detail = api_exercises.get_exercise(slug, services, user)
+        detail = exercise_views.exercise_detail(db=services.db, catalog=services.catalog,
+                                                settings=services.settings, slug=slug)
         rows = rows if rows is not None else _starter_rows(services, slug)
     for index, row in enumerate(rows):
         row.index = index  # the form reads rows 0, 1, ... up to the first gap
@@ -90,7 +89,11 @@ def exercise_page(request: Request, slug: str, services: ServicesDep, user: WebU
 @router.get("/exercises/{slug}/starter.zip")
 def starter_zip(slug: str, services: ServicesDep, user: WebUser) -> Response:
     with domain_errors():
-        return api_exercises.starter_zip(slug, services, user)
+        archive = exercise_views.starter_archive(catalog=services.catalog, slug=slug)
+    return Response(
+        archive.data, media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{archive.filename}"'},
+    )
 
 
 @router.post("/exercises/{slug}/submit", dependencies=[Csrf])
@@ -103,14 +106,14 @@ async def submit(request: Request, slug: str, services: ServicesDep, user: WebUs
     nonce = form.get("nonce")
     try:
         files, rows = await read_files(form)
+        new = submissions.NewSubmission(
+            user=user, exercise=slug, files=files,
+            # A double click sends the same form twice: one submission.
+            idempotency_key=f"web:{nonce}" if isinstance(nonce, str) and nonce else None)
         view, _ = await run_in_threadpool(
             lambda: submissions.create_submission(
                 db=services.db, catalog=services.catalog, queue=services.queue,
-                limiter=services.limiter, limits=services.limits, user=user, exercise=slug,
-                files=files,
-                # A double click sends the same form twice: one submission.
-                idempotency_key=f"web:{nonce}" if isinstance(nonce, str) and nonce else None,
-            ))
+                limiter=services.limiter, limits=services.limits, new=new))
     except ServiceError as exc:
         shown = [row for row in rows or [] if row.fixed or row.path or row.content]
         return _exercise_page(request, services, user, slug, rows=rows and shown,

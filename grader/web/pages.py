@@ -21,9 +21,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.templating import Jinja2Templates
 
-from grader.api.errors import status_of
-from grader.api.services import Services
-from grader.services.errors import ServiceError
+from grader.http.deps import get_services
+from grader.services.errors import ServiceError, status_of
 from grader.web import session as web_session
 from grader.web.charts import score_label
 
@@ -47,14 +46,9 @@ SECURITY_HEADERS = {
 API_PATHS = ("/api/", "/docs", "/openapi.json", "/redoc", "/healthz", "/readyz", "/metrics")
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
            status: int = 200) -> Response:
-    services = _services(request)
+    services = get_services(request)
     sess = web_session.get_session(request, services)
     values = {"user": getattr(request.state, "web_user", None), "csrf": sess.csrf,
               **(context or {})}
@@ -68,7 +62,7 @@ def finish(response: Response, request: Request) -> Response:
     response.headers.update(SECURITY_HEADERS)
     sess: web_session.WebSession | None = getattr(request.state, "web_session", None)
     if sess is not None and sess.fresh:
-        web_session.store(response, _services(request), sess)
+        web_session.store(response, get_services(request), sess)
         sess.fresh = False
     return response
 
@@ -97,8 +91,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         detail = ""
     # A stale user id in a cookie is just "signed out": do not fail on it.
     try:
-        web_session.optional_user(request, _services(request),
-                                  web_session.get_session(request, _services(request)))
+        web_session.optional_user(request, get_services(request),
+                                  web_session.get_session(request, get_services(request)))
     except Exception:
         request.state.web_user = None
     return render(request, "error.html", {

@@ -25,11 +25,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from grader.api.deps import ServicesDep
-from grader.api.services import Services
 from grader.db import User
+from grader.http.deps import ServicesDep
 from grader.services import admin, config
 from grader.services.submissions import sees_all
+from grader.services.wiring import Services
 
 COOKIE = "grader_session"
 MAX_AGE = 12 * 3600

@@ -10,12 +10,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from grader.api.deps import ServicesDep
-from grader.api.errors import status_of
-from grader.api.tokens import login_throttle
 from grader.db import User
+from grader.http.deps import ServicesDep, login_throttle
 from grader.services import accounts
-from grader.services.errors import RateLimited, ServiceError, Unauthorized
+from grader.services.errors import RateLimited, ServiceError, Unauthorized, status_of
 from grader.web import session as web_session
 from grader.web.pages import redirect, render
 from grader.web.session import Csrf, OptionalUser, WebUser

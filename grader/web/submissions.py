@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from grader.api import events as api_events
-from grader.api.deps import ServicesDep
+from grader.http.deps import ServicesDep
+from grader.http.status_stream import open_stream
 from grader.services import regrade, stats, submissions
 from grader.services.submissions import sees_all
 from grader.services.views import SubmissionView
@@ -83,7 +83,7 @@ def submission_events(request: Request, submission_id: str, services: ServicesDe
     the session cookie: a browser's EventSource cannot send a Bearer token."""
     with domain_errors():
         # A StreamingResponse, or a 429 when the user's streams are at the cap.
-        stream: Response = api_events.events(submission_id, request, services, user)
+        stream = open_stream(request, services, user, submission_id)
     return finish(stream, request)
 
 

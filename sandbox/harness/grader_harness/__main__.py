@@ -27,7 +27,8 @@ import sys  # noqa: E402
 import traceback  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from grader_harness.protocol import RUNNERS, Layout  # noqa: E402
+from grader_harness.protocol import Layout  # noqa: E402
+from grader_harness.runners import RUNNERS  # noqa: E402
 from grader_harness.warm import DEFAULT_IDLE_SECONDS, EXIT_IDLE  # noqa: E402
 
 EXIT_FAULT = 3
@@ -45,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sql-template", type=Path, default=default.sql_template)
     parser.add_argument("--no-drop", action="store_true",
                         help="run student processes as ourselves (trusted golden tests only)")
-    parser.add_argument("--warm", choices=RUNNERS,
+    parser.add_argument("--warm", choices=list(RUNNERS),
                         help="load this runner, then read the request as one line")
     parser.add_argument("--idle-seconds", type=float, default=DEFAULT_IDLE_SECONDS,
                         help="with --warm: exit (status 4) when no request came this long")

@@ -26,16 +26,10 @@ from grader_harness.plugin import GraderPlugin
 from grader_harness.protocol import HarnessConfig, Layout
 from grader_harness.report import MAX_TESTS, Report, Status, build_report
 from grader_harness.request import parse_request
+from grader_harness.runners import RUNNERS
 from grader_harness.state import RunState
 from grader_harness.student import StudentProcesses, lookup_user
 from grader_harness.workspace import write_files
-
-# Imported only when used: the sql runner's psycopg costs every other run ~40 ms.
-RUNNERS: dict[str, str] = {
-    "python": "grader_harness.python_runner",
-    "http-app": "grader_harness.http_app",
-    "sql": "grader_harness.sql_runner",
-}
 
 
 def _resolved(layout: Layout) -> tuple[Layout, Path]:
@@ -55,7 +49,7 @@ def _resolved(layout: Layout) -> tuple[Layout, Path]:
 
 
 def _runner(name: str) -> ModuleType:
-    return importlib.import_module(RUNNERS[name])
+    return importlib.import_module(RUNNERS[name].module)  # only now: see runners.py
 
 
 def pytest_args(layout: Layout, rootdir: Path) -> list[str]:

@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader_harness.runners import find_runner
+
 PROTOCOL_VERSION = 1
 
-RUNNERS = ("http-app", "python", "sql")
 HIDDEN_MESSAGE_POLICIES = ("none", "author", "full")
 OUTPUT_POLICIES = ("public", "full", "none")
 
@@ -53,7 +54,7 @@ class GradingRequest:
             version = data.get("version")
             raise ValueError(f"request protocol version {version!r} is not {PROTOCOL_VERSION}")
         config = HarnessConfig(**data["config"])
-        if config.runner not in RUNNERS:
+        if find_runner(config.runner) is None:
             raise ValueError(f"unknown runner {config.runner!r}")
         if config.output not in OUTPUT_POLICIES:
             raise ValueError(f"config.output must be one of {', '.join(OUTPUT_POLICIES)}")

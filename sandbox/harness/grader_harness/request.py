@@ -8,6 +8,7 @@ import re
 
 from grader_harness.errors import BadRequest
 from grader_harness.protocol import HIDDEN_MESSAGE_POLICIES, GradingRequest, HarnessConfig
+from grader_harness.runners import HTTP_APP, PYTHON, SQL
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 _IDENT = re.compile(r"[a-z][a-z0-9_]{0,30}")
@@ -30,16 +31,16 @@ def check_config(config: HarnessConfig) -> None:
         raise BadRequest(f"config.hidden_messages must be one of {allowed}")
     for name in ("wall_seconds", "output_bytes", "call_timeout_seconds"):
         _positive(config, name)
-    if config.runner == "python":
+    if config.runner == PYTHON.name:
         module = config.options.get("module")
         if not isinstance(module, str) or not _MODULE.fullmatch(module):
             raise BadRequest("the python runner needs options.module, a dotted module name")
-    if config.runner == "http-app":
+    if config.runner == HTTP_APP.name:
         app = config.options.get("app")
         module, _, attr = app.partition(":") if isinstance(app, str) else ("", "", "")
         if not _MODULE.fullmatch(module) or not _MODULE.fullmatch(attr):
             raise BadRequest("the http-app runner needs options.app, as 'package.module:attribute'")
-    if config.runner == "sql":
+    if config.runner == SQL.name:
         _check_sql_options(config.options)
 
 

@@ -25,6 +25,7 @@ import os
 import select
 
 from grader_harness.protocol import Layout
+from grader_harness.runners import RUNNERS
 
 EXIT_IDLE = 4
 DEFAULT_IDLE_SECONDS = 120.0
@@ -34,10 +35,11 @@ def warm_up(runner: str, layout: Layout) -> None:
     """Everything a grading of `runner` loads or starts before it reads its files."""
     from grader_harness.sql import prestart
 
-    if runner == "sql":
+    spec = RUNNERS[runner]
+    if spec.starts_server_early:
         prestart.start(layout)  # in the background, while the imports below run
-    grade = importlib.import_module("grader_harness.grade")
-    importlib.import_module(grade.RUNNERS[runner])
+    importlib.import_module("grader_harness.grade")
+    importlib.import_module(spec.module)
     # pytest.main() imports its built-in plugins itself, after the request
     # came: load them now (about 60 ms in the sandbox).
     from _pytest.config import default_plugins

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader_harness.protocol import Layout
+from grader_harness.runners import find_runner
 
 
 @dataclass
@@ -61,12 +62,13 @@ def scratch_dir(configured: Path) -> Path:
 
 
 def begin(raw: bytes, layout: Layout) -> None:
-    """Start the server in the background if the request is for the sql runner."""
+    """Start the server in the background if the request's runner starts one early."""
     try:
         runner = json.loads(raw).get("config", {}).get("runner")
     except (ValueError, AttributeError):
         return  # grade() answers a bad request properly
-    if runner == "sql":
+    spec = find_runner(runner)
+    if spec is not None and spec.starts_server_early:
         start(layout)
 
 

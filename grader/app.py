@@ -1,4 +1,8 @@
-"""The FastAPI application factory."""
+"""The application factory: the JSON API (grader.api) and the pages
+(grader.web) on one FastAPI app, behind the body-limit middleware.
+
+The one module that knows both edges: grader.api and grader.web never import
+each other (both use grader.http and the services)."""
 
 from __future__ import annotations
 
@@ -13,21 +17,20 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from grader.api import errors, events, exercises, health, submissions, tokens
+from grader import api, web
 from grader.api.body_limit import BodyLimit, BodyLimits
-from grader.api.services import Services, build_services
+from grader.services.wiring import Services, build_services
 from grader.settings import Settings, get_settings
+from grader.web.forms import MAX_ROWS
+from grader.web.pages import API_PATHS, SECURITY_HEADERS, templates
 
 log = logging.getLogger(__name__)
-PREFIX = "/api/v1"
 # The routes that take a submission's files; every other one takes a small form at most.
-UPLOAD_PATHS = (re.compile(re.escape(PREFIX) + "/submissions"),
+UPLOAD_PATHS = (re.compile(re.escape(api.PREFIX) + "/submissions"),
                 re.compile("/exercises/[^/]+/submit"))
 
 
 def _too_large_page(detail: str) -> Response:
-    from grader.web.pages import SECURITY_HEADERS, templates
-
     html = templates.env.get_template("error.html").render(
         status=413, title="Too large", detail=detail, user=None, csrf="")
     return HTMLResponse(html, status_code=413, headers=SECURITY_HEADERS)
@@ -38,8 +41,6 @@ def _form_limits(settings: Settings) -> dict[str, Any]:
     counts for the submit page's rows (path, content, fixed flag, upload) and a
     few more; a text field as large as a whole upload (one file pasted). Older
     FastAPI has no such option and keeps Starlette's (1000 parts, 1 MiB)."""
-    from grader.web.forms import MAX_ROWS
-
     if "form_limits" not in inspect.signature(FastAPI.__init__).parameters:
         return {}
     return {"form_limits": {"max_fields": 4 * MAX_ROWS + 16, "max_files": MAX_ROWS + 8,
@@ -48,7 +49,7 @@ def _form_limits(settings: Settings) -> dict[str, Any]:
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None,
                migrate: bool = True) -> FastAPI:
-    """The API. `services` replaces the real wiring (tests pass their own
+    """The API and the pages. `services` replaces the real wiring (tests pass their own
     database or queue); otherwise everything is built from settings."""
     settings = settings or (services.settings if services else get_settings())
     wired = services or build_services(settings)
@@ -69,16 +70,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         docs_url="/docs", openapi_url="/openapi.json", **_form_limits(settings),
     )
     app.state.services = wired
-    errors.install(app)
-    for router in (submissions.router, events.router, exercises.router, tokens.router):
-        app.include_router(router, prefix=PREFIX)
-    app.include_router(health.router)
-    app.include_router(health.router, prefix=PREFIX, include_in_schema=False)
-    from grader import web  # the pages at "/", after the API's routes
-
-    web.install(app)
+    api.install(app)
+    web.install(app)  # the pages at "/", after the API's routes
     # Outermost of our middleware: no body is read past its limit, whoever reads it.
     app.add_middleware(BodyLimit, limits=BodyLimits(
         uploads=settings.request_bytes_cap(), small=settings.max_form_bytes,
-        upload_paths=UPLOAD_PATHS, api_prefixes=web.pages.API_PATHS, page=_too_large_page))
+        upload_paths=UPLOAD_PATHS, api_prefixes=API_PATHS, page=_too_large_page))
     return app

@@ -9,13 +9,15 @@ died (acks_late) may take the claim over at once.
 
 Two budgets, both counted on the submission row so duplicate messages share
 them, and both started again by a regrade:
-- `run_failures`: infrastructure faults the worker caught (Docker down);
-  retried with backoff up to `max_retries` (GRADER_GRADE_MAX_RETRIES).
+- `run_failures`: infrastructure faults the worker caught: INFRA_ERRORS, the
+  sandbox's SandboxError and its children (Docker down, an image that cannot
+  be built); retried with backoff up to `max_retries` (GRADER_GRADE_MAX_RETRIES).
 - `grading_attempts`: claims. A claim that ends neither graded, not gradable
   nor released after a caught fault did not finish (the worker died, its
-  lease ran out, the result could not be recorded). At most `max_attempts`
+  lease ran out, the result could not be recorded, or grading raised anything
+  else: a bug on our side, logged with its traceback). At most `max_attempts`
   (GRADER_GRADE_MAX_ATTEMPTS) of those, then `not_gradable`: a submission
-  that breaks whatever records it must not be graded for ever.
+  that breaks whatever grades or records it must not be graded for ever.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, update
 
-from grader.db import Database, Status, Submission, utcnow
+from grader.db import Database, Submission, SubmissionStatus, utcnow
+from grader.exercises.pack import ExercisePack
 from grader.exercises.submission import SubmissionError
 from grader.services.catalog import Catalog
 from grader.services.errors import NotFound
@@ -40,18 +42,33 @@ from grader.services.recording import (
     release_for_retry,
 )
 from grader.services.report_text import describe_error
+from grader.settings import Settings
 from grader_harness.report import Report
+from sandbox.errors import SandboxError
 
 log = logging.getLogger(__name__)
 
-GradeFn = Callable[..., Report]  # grade_files(*, pack, files, settings) -> Report
+
+
+class GradeFunction(Protocol):
+    """How a worker grades (grader.sandbox_grading.grade_files, in a worker
+    process: worker.runtime): a Report for any submission, a failing one too;
+    SubmissionError for files the current manifest refuses; one of
+    INFRA_ERRORS for an infrastructure fault."""
+
+    def __call__(self, *, pack: ExercisePack, files: dict[str, str],
+                 settings: Settings) -> Report: ...
+
+
+# The infrastructure faults: retried with backoff, counted in run_failures.
+INFRA_ERRORS: tuple[type[Exception], ...] = (SandboxError,)
 DEFAULT_MAX_ATTEMPTS = 3  # Settings.grade_max_attempts
 
 
 class Result(enum.StrEnum):
     GRADED = "graded"
     NOT_GRADABLE = "not_gradable"
-    RETRY = "retry"  # infrastructure fault, try again later
+    RETRY = "retry"  # an infrastructure fault or an unfinished attempt: try again later
     SKIPPED = "skipped"  # already final, or someone else holds the claim
 
 
@@ -74,12 +91,12 @@ def claim(
                 Submission.id == submission_id,
                 ~spent(max_attempts),
                 or_(
-                    Submission.status == Status.QUEUED,
-                    (Submission.status == Status.RUNNING)
+                    Submission.status == SubmissionStatus.QUEUED,
+                    (Submission.status == SubmissionStatus.RUNNING)
                     & or_(Submission.lease_until < now, Submission.claim == claim_id),
                 ),
             )
-            .values(status=Status.RUNNING.value, claim=claim_id, started_at=now,
+            .values(status=SubmissionStatus.RUNNING.value, claim=claim_id, started_at=now,
                     lease_until=now + timedelta(seconds=lease_seconds),
                     tries=Submission.tries + 1,
                     grading_attempts=Submission.grading_attempts + 1)
@@ -93,9 +110,9 @@ def claim(
 
 
 def grade_submission(
-    *, db: Database, catalog: Catalog, submission_id: str, claim_id: str, grade: GradeFn,
-    settings: Any, worker: str, max_retries: int, lease_seconds: float,
-    infra_errors: tuple[type[BaseException], ...], max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    *, db: Database, catalog: Catalog, submission_id: str, claim_id: str,
+    grade: GradeFunction, settings: Settings, worker: str, max_retries: int,
+    lease_seconds: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> tuple[Result, str | None]:
     """Run one grading end to end. Returns the result and, for RETRY or
     NOT_GRADABLE, the reason. The retry budget is counted in the database, so
@@ -118,7 +135,7 @@ def grade_submission(
         reason = f"the current version of the exercise refuses these files: {exc}"
         record_not_gradable(db=db, claimed=claimed, claim_id=claim_id, reason=reason, worker=worker)
         return Result.NOT_GRADABLE, reason
-    except infra_errors as exc:
+    except INFRA_ERRORS as exc:
         reason = f"infrastructure fault: {type(exc).__name__}: {exc}"
         log.warning("grading %s failed (%s)", submission_id, reason)
         if claimed.run_failures >= max_retries:
@@ -127,20 +144,31 @@ def grade_submission(
             return Result.NOT_GRADABLE, reason
         release_for_retry(db=db, claimed=claimed, claim_id=claim_id, error=reason)
         return Result.RETRY, reason
+    except Exception as exc:
+        # Neither the student's doing nor the sandbox's: a bug of ours.
+        error = f"grading failed: {describe_error(exc)}"
+        return _unfinished(db=db, claimed=claimed, claim_id=claim_id, worker=worker,
+                           error=error, max_attempts=max_attempts)
     try:
         ok = record_report(db=db, claimed=claimed, claim_id=claim_id, pack=pack, report=report,
                            duration=time.monotonic() - start, worker=worker)
     except Exception as exc:
-        # Whatever recording breaks on, this attempt did not finish: count it
-        # (the claim did), retry, and stop at the cap instead of for ever.
         error = f"the result could not be recorded: {describe_error(exc)}"
-        log.exception("grading %s: %s", submission_id, error)
-        if claimed.unfinished >= max_attempts:
-            reason = f"gave up after {claimed.unfinished} unfinished attempts; the last: {error}"
-            record_not_gradable(db=db, claimed=claimed, claim_id=claim_id, reason=reason,
-                                worker=worker)
-            return Result.NOT_GRADABLE, reason
-        release_for_retry(db=db, claimed=claimed, claim_id=claim_id, error=error, infra=False)
-        return Result.RETRY, error
+        return _unfinished(db=db, claimed=claimed, claim_id=claim_id, worker=worker,
+                           error=error, max_attempts=max_attempts)
     return (Result.GRADED, None) if ok else (Result.SKIPPED, None)
+
+
+def _unfinished(*, db: Database, claimed: Claimed, claim_id: str, worker: str, error: str,
+                max_attempts: int) -> tuple[Result, str]:
+    """Called while handling the exception: this attempt did not finish. It is
+    counted (the claim did), retried, and stopped at the cap, not for ever."""
+    log.exception("grading %s: %s", claimed.id, error)
+    if claimed.unfinished >= max_attempts:
+        reason = f"gave up after {claimed.unfinished} unfinished attempts; the last: {error}"
+        record_not_gradable(db=db, claimed=claimed, claim_id=claim_id, reason=reason,
+                            worker=worker)
+        return Result.NOT_GRADABLE, reason
+    release_for_retry(db=db, claimed=claimed, claim_id=claim_id, error=error, infra=False)
+    return Result.RETRY, error
 

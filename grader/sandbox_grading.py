@@ -9,37 +9,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.exercises.manifest import Runner
 from grader.exercises.pack import ExercisePack
 from grader.exercises.submission import check_files
 from grader.settings import Settings
 from grader_harness.protocol import GradingRequest, HarnessConfig
 from grader_harness.report import Report
 from sandbox import engine, images, runner
-from sandbox.images import ExerciseImageSpec, Progress
-from sandbox.limits import Limits
+from sandbox.image_build import Progress
+from sandbox.images import ExerciseImageSpec
+from sandbox.limits import SandboxLimits
 from sandbox.pool import WarmPool
 
 
-def exercise_limits(pack: ExercisePack, settings: Settings) -> Limits:
+def exercise_limits(pack: ExercisePack, settings: Settings) -> SandboxLimits:
     """The exercise's own limits, capped by the server's."""
-    return Limits(**pack.manifest.limits.model_dump()).capped(settings.limit_caps())
+    return pack.manifest.limits.for_sandbox(settings.limit_caps())
 
 
 def image_spec(pack: ExercisePack) -> ExerciseImageSpec:
-    sql = pack.manifest.runner is Runner.SQL
+    with_reference = pack.manifest.runner.spec.image_with_reference
     return ExerciseImageSpec(
         slug=pack.slug,
         content_hash=pack.content_hash,
         tests=pack.tests,
         public_tests=pack.public_tests if pack.public_tests.is_dir() else None,
         data=pack.data if pack.data.is_dir() else None,
-        reference=pack.solution if sql else None,
-        sql_options=pack.manifest.runner_options() if sql else None,
+        reference=pack.solution if with_reference else None,
+        sql_options=pack.manifest.runner_options() if with_reference else None,
     )
 
 
-def build_request(pack: ExercisePack, files: dict[str, str], limits: Limits) -> GradingRequest:
+def build_request(
+    pack: ExercisePack, files: dict[str, str], limits: SandboxLimits
+) -> GradingRequest:
     manifest = pack.manifest
     config = HarnessConfig(
         runner=manifest.runner.value,

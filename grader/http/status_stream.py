@@ -1,11 +1,13 @@
-"""GET /submissions/{id}/events: server-sent events, one per status change.
+"""A submission's live status as server-sent events, one per status change:
+the API's GET /submissions/{id}/events and the submission page's stream
+(signed in by cookie) both answer with `open_stream`.
 
 Each event is `event: status` with the submission's JSON (as GET returns it);
 the stream ends after a final state (graded, not_gradable), or after
 GRADER_STREAM_MAX_SECONDS (a client reconnects: EventSource does by itself).
 It polls the database, the source of truth, so it works whichever worker or
 API process made the change. Open streams are capped per user and in all
-(grader/api/streams.py): past a cap the answer is 429, problem+json.
+(grader/http/stream_slots.py): past a cap the answer is 429, problem+json.
 """
 
 from __future__ import annotations
@@ -15,17 +17,15 @@ import time
 from collections.abc import AsyncIterator
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from grader.api.deps import CurrentUser, ServicesDep
-from grader.api.streams import Slot, TooManyStreams, slots_for
-from grader.db import Status, User, utcnow
+from grader.db import SubmissionStatus, User, utcnow
+from grader.http.stream_slots import Slot, TooManyStreams, slots_for
 from grader.services import submissions
 from grader.services.views import SubmissionView
-
-router = APIRouter(tags=["submissions"])
+from grader.services.wiring import Services
 
 FAST_POLL_SECONDS = 0.05  # adds 25 ms on average to what a watcher sees
 # A submission that has not changed for a while (waiting in a long queue) is
@@ -48,15 +48,15 @@ def _state_age(view: SubmissionView) -> float:
     return max(0.0, (utcnow() - max(stamps)).total_seconds())
 
 
-def _interval(status: Status | None, since_change: float) -> float:
-    if status is Status.RUNNING or since_change < FAST_AFTER_CHANGE_SECONDS:
+def _interval(status: SubmissionStatus | None, since_change: float) -> float:
+    if status is SubmissionStatus.RUNNING or since_change < FAST_AFTER_CHANGE_SECONDS:
         return FAST_POLL_SECONDS
     return SLOW_POLL_SECONDS
 
 
-async def _stream(request: Request, services: ServicesDep, user: User, sub_id: str,
+async def _stream(request: Request, services: Services, user: User, sub_id: str,
                   slot: Slot) -> AsyncIterator[bytes]:
-    last: Status | None = None
+    last: SubmissionStatus | None = None
     started = last_sent = last_change = time.monotonic()
     lifetime = services.settings.stream_max_seconds
     try:
@@ -108,20 +108,11 @@ class SlotStream(StreamingResponse):
             self.slot.release()
 
 
-@router.get(
-    "/submissions/{submission_id}/events",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "status events"},
-               401: {"description": "no valid API token"},
-               404: {"description": "no such submission, or not yours"},
-               429: {"content": {"application/problem+json": {}},
-                     "description": "too many open streams (yours or the server's); "
-                                    "see Retry-After"}},
-)
-def events(
-    submission_id: str, request: Request, services: ServicesDep, user: CurrentUser
-) -> Response:
-    # Check access before the stream starts, so a missing id is a plain 404.
+def open_stream(request: Request, services: Services, user: User, submission_id: str
+                ) -> Response:
+    """The stream of a submission the user may see: NotFound before it starts
+    (a missing id is a plain 404), or a 429 when the user's or the server's
+    streams are at their cap."""
     submissions.submission_status(db=services.db, user=user, submission_id=submission_id)
     settings = services.settings
     slots = slots_for(request.app, per_user=settings.max_streams_per_user,

@@ -9,7 +9,7 @@ The count is per API process, on purpose: what a stream uses up (the event
 loop, the thread pool, database connections) belongs to its process, and an
 in-process count cannot leak when a process dies, as a Redis counter would.
 With several API processes a user may hold the per-user cap in each.
-The streams route is a sync handler (it runs in the thread pool), so the
+The streams routes (API and page) are sync handlers (run in the thread pool), so the
 count is guarded by a lock, not only by the event loop.
 """
 

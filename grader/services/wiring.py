@@ -1,4 +1,6 @@
-"""Everything a request handler needs, built once per process."""
+"""The Services bundle: everything a request handler needs (database,
+catalogue, queue, rate limiter, ...), built once per process from settings.
+Both HTTP edges (grader.api, grader.web) reach it through grader.http.deps."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from grader.services import config
 from grader.services.catalog import Catalog
 from grader.services.queue import CeleryQueue, Queue, producer_app
 from grader.services.ratelimit import RateLimiter
-from grader.services.submissions import Limits
+from grader.services.submissions import SubmissionCaps
 from grader.settings import Settings
 
 
@@ -33,8 +35,8 @@ class Services:
     docker_check: Callable[[], None]
 
     @property
-    def limits(self) -> Limits:
-        return Limits(queue_max_depth=self.settings.queue_max_depth,
+    def limits(self) -> SubmissionCaps:
+        return SubmissionCaps(queue_max_depth=self.settings.queue_max_depth,
                       max_submission_bytes=self.settings.max_submission_bytes)
 
 
