@@ -28,19 +28,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "service"))
+sys.path.insert(0, str(ROOT))  # the repo root: tests.helpers (python -m bench.<name> needs none)
 
-from live_service import running_service  # noqa: E402
-from svc_helpers import RedisServer  # noqa: E402
-
-from grader.exercises.catalogue import find_pack  # noqa: E402
 from grader.exercises.pack import ExercisePack, load_pack  # noqa: E402
 from grader.exercises.submission import read_submission  # noqa: E402
-from grader.grading import ensure_image, grade_files  # noqa: E402
+from grader.sandbox_grading import ensure_image, grade_files  # noqa: E402
+from grader.services.catalog import find_pack  # noqa: E402
 from grader.services.client import ApiClient  # noqa: E402
 from grader.settings import Settings  # noqa: E402
 from sandbox import engine  # noqa: E402
 from sandbox.pool import WarmPool  # noqa: E402
+from tests.helpers.live_service import running_service  # noqa: E402
+from tests.helpers.service_processes import RedisServer  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

@@ -32,10 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.exercises.catalogue import find_pack, load_all  # noqa: E402
 from grader.exercises.pack import ExercisePack  # noqa: E402
 from grader.exercises.submission import read_submission  # noqa: E402
-from grader.grading import build_request, ensure_image, exercise_limits, grade_files  # noqa: E402
+from grader.sandbox_grading import build_request, ensure_image, exercise_limits, grade_files  # noqa: E402
+from grader.services.catalog import find_pack, load_all  # noqa: E402
 from grader.settings import Settings  # noqa: E402
 from sandbox import engine  # noqa: E402
 from sandbox.pool import WarmPool  # noqa: E402

@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from grader.exercises.pack import ExercisePack, load_pack  # noqa: E402
 from grader.exercises.submission import read_submission  # noqa: E402
-from grader.grading import ensure_image, grade_files  # noqa: E402
+from grader.sandbox_grading import ensure_image, grade_files  # noqa: E402
 from grader.settings import Settings  # noqa: E402
 from sandbox.container import container_settings  # noqa: E402
-from sandbox.limits import Limits  # noqa: E402
+from sandbox.limits import SandboxLimits  # noqa: E402
 from sandbox.pool import WarmPool  # noqa: E402
 
 PACKS = ROOT / "exercises" / "sql-optimization"
@@ -54,7 +54,7 @@ print(json.dumps({'import': t1 - t0, 'copy': s.timings.copy, 'server': s.timings
 
 
 def startup(client: docker.DockerClient, image: str, datasets: list[str]) -> dict[str, float]:
-    settings = container_settings(Limits(), "runc", sql=True)
+    settings = container_settings(SandboxLimits(), "runc", runner="sql")
     settings["stdin_open"] = False
     code = PROBE.replace("DATASETS", repr(datasets))
     container = client.containers.create(image, ["python", "-c", code], **settings)

@@ -25,12 +25,12 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "service"))
-
-from svc_helpers import RedisServer, free_port, make_pack, wait_for  # noqa: E402
+sys.path.insert(0, str(ROOT))  # the repo root: tests.helpers (python -m bench.<name> needs none)
 
 from grader.db import Database, Role  # noqa: E402
 from grader.services import accounts  # noqa: E402
+from tests.helpers.service_fakes import make_pack  # noqa: E402
+from tests.helpers.service_processes import RedisServer, free_port, wait_for  # noqa: E402
 
 
 async def latency(client: httpx.AsyncClient, token: str, n: int = 40) -> list[float]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.exercises.manifest import Runner
-from grader.exercises.pack import MUTANT_SPEC, ExercisePack, discover, load_pack
+from grader.exercises.pack import ExercisePack, discover, load_pack
 from grader.exercises.submission import read_submission
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,8 +79,14 @@ def test_solution_starter_and_mutants_all_differ(pack: ExercisePack) -> None:
     solution = read_submission(pack.solution, rules)
     assert read_submission(pack.starter, rules) != solution
     for mutant in pack.mutants:
-        files = read_submission(mutant.path, rules, ignore=(MUTANT_SPEC,))
-        assert files != solution, f"mutant {mutant.name} is the reference solution"
+        assert mutant.files != solution, f"mutant {mutant.name} is the reference solution"
+
+
+def test_shipped_mutants_are_patches(pack: ExercisePack) -> None:
+    # Folder mutants still load (tests/exercises/test_patch_mutants.py); the
+    # catalogue keeps each mistake as a diff against solution/, never a copy.
+    for mutant in pack.mutants:
+        assert mutant.path.suffix == ".patch", f"{mutant.path}: save it as a patch"
 
 
 def test_runner_options_are_complete(pack: ExercisePack) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercises.manifest import ManifestError, Submission, parse_manifest
+from grader.exercises.manifest import ManifestError, SubmissionRules, parse_manifest
 from grader.exercises.pack import discover, load_pack
 from grader.exercises.submission import SubmissionError, check_files, check_path
 
@@ -238,7 +238,7 @@ def test_discover_names_a_missing_root(tmp_path: Path) -> None:
         discover([tmp_path / "nowhere"])
 
 
-RULES = Submission(files=["app/*.py", "README.md"], required=["app/main.py"], max_files=3,
+RULES = SubmissionRules(files=["app/*.py", "README.md"], required=["app/main.py"], max_files=3,
                    max_bytes=100)
 
 
@@ -299,12 +299,12 @@ def test_an_unknown_output_policy_names_the_field(tmp_path: Path, value: str) ->
 
 
 def test_the_grading_request_carries_the_output_policy(tmp_path: Path) -> None:
-    from grader.grading import build_request
-    from sandbox.limits import Limits
+    from grader.sandbox_grading import build_request
+    from sandbox.limits import SandboxLimits
 
     pack = make_pack(tmp_path)
     (pack / "exercise.toml").write_text(MANIFEST + '\n[scoring]\noutput = "none"\n', "utf-8")
-    request = build_request(load_pack(pack), {"demo.py": ""}, Limits())
+    request = build_request(load_pack(pack), {"demo.py": ""}, SandboxLimits())
     assert request.config.output == "none"
-    assert build_request(load_pack(make_pack(tmp_path / "b")), {}, Limits()).config.output == (
-        "public")
+    default = build_request(load_pack(make_pack(tmp_path / "b")), {}, SandboxLimits())
+    assert default.config.output == "public"

@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from golden_cases import (
+
+from grader_harness.report import parse_report
+from tests.helpers.golden_cases import (
     case_dirs,
     load_case,
     normalise,
@@ -24,9 +26,7 @@ from golden_cases import (
     request_json,
     write_expected,
 )
-from harness_helpers import harness_argv, run_harness, sql_template
-
-from grader_harness.report import parse_report
+from tests.helpers.host_harness import harness_argv, run_harness, sql_template
 
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
@@ -51,7 +51,14 @@ def run_case(case: Path, tmp_path: Path, sql_cache: Path) -> subprocess.Complete
     return run_harness(argv, stdin, cwd=tmp_path, timeout=config.wall_seconds + 20)
 
 
-@pytest.mark.parametrize("case", case_dirs(), ids=lambda path: path.name)
+# The sql runner's cases (a reference/ folder) start a real PostgreSQL 15 server:
+# marked docker, so not in the fast loop (tests/conftest.py).
+CASES = [pytest.param(case, id=case.name,
+                      marks=[pytest.mark.docker] if (case / "reference").is_dir() else [])
+         for case in case_dirs()]
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_golden_case(case: Path, tmp_path: Path, sql_cache: Path) -> None:
     config, _, expected = load_case(case)
     started = time.monotonic()

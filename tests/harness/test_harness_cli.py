@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness_helpers import harness_argv, request, run_harness, write_tests
 
 from grader_harness.report import parse_report
+from tests.helpers.host_harness import harness_argv, request, run_harness, write_tests
 
 PASSING = {"test_one.py": "def test_one(student):\n    assert student.f() == 1\n"}
 SOLUTION = {"solution.py": "def f():\n    return 1\n"}

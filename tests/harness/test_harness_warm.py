@@ -11,9 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from harness_helpers import HARNESS_ROOT, harness_argv, request, write_tests
-
 from grader_harness.report import parse_report
+from tests.helpers.host_harness import HARNESS_ROOT, harness_argv, request, write_tests
 
 SLOW_TEST = {"test_one.py": "import time\ndef test_one(student):\n"
                             "    time.sleep(0.5)\n    assert student.f() == 1\n"}  # fmt: skip

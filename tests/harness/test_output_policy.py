@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness_helpers import harness_argv, request, run_harness, write_tests
 
 from grader_harness.phases import WITHHELD_MARK
 from grader_harness.report import parse_report
+from tests.helpers.host_harness import harness_argv, request, run_harness, write_tests
 
 SECRET = "HIDDEN-SECRET-4711"
 

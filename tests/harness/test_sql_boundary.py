@@ -17,7 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness_helpers import harness_argv, request, run_harness, sql_template
+
+from tests.helpers.host_harness import harness_argv, request, run_harness, sql_template
+
+# docker: a real PostgreSQL 15 server (no Docker), so not in the fast loop (tests/conftest.py).
+pytestmark = pytest.mark.docker
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "sql_pass"
 OPTIONS = {"datasets": ["main", "alt"], "index_files": ["indexes.sql"], "max_indexes": 2}

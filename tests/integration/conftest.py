@@ -9,7 +9,7 @@ import docker
 import pytest
 
 from grader.exercises.pack import ExercisePack, load_pack
-from grader.grading import ensure_image, grade_files
+from grader.sandbox_grading import ensure_image, grade_files
 from grader.settings import Settings
 from grader_harness.report import Report
 from sandbox.container import LABEL_OWNER, owner_label

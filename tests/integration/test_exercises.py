@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercises.catalogue import load_all
-from grader.grading import grade_files
+from grader.sandbox_grading import grade_files
 from grader.selftest import CaseKind, cases_of, check_pack, run_case
+from grader.services.catalog import load_all
 from grader.settings import Settings
 from grader_harness.report import Report
 

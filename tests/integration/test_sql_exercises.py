@@ -10,7 +10,7 @@ import pytest
 
 from grader.exercises.pack import load_pack
 from grader.exercises.submission import read_submission
-from grader.grading import grade_files
+from grader.sandbox_grading import grade_files
 from grader.settings import Settings
 from grader_harness.report import Status
 
@@ -40,8 +40,7 @@ def test_every_sql_exercise_has_a_slow_case_here() -> None:
 def test_correct_but_slow_scores_below_full_and_names_buffers(slug: str) -> None:
     pack = load_pack(SQL_PACKS / slug)
     mutant, rows_test, buffers_test = SLOW[slug]
-    files = read_submission(pack.path / "mutants" / mutant, pack.manifest.submission,
-                            ignore=("mutant.toml",))
+    files = next(m.files for m in pack.mutants if m.name == mutant)
     report = grade_files(pack=pack, files=files, settings=Settings())
     assert report.status is Status.FAILED, report.message
     assert 0 < report.score < report.max_score

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader.exercises.pack import load_pack
-from grader.exercises.submission import read_submission
-from grader.grading import grade_files
+from grader.sandbox_grading import grade_files
 from grader.settings import Settings
 from grader_harness.report import Report, Status
 
@@ -61,11 +60,15 @@ def gated(query: str, gate: str) -> str:
     return query.replace("\nWHERE ", f"\nWHERE {gate} AND (").replace("\nORDER BY", ")\nORDER BY")
 
 
+def mutant_files(slug: str, mutant: str) -> dict[str, str]:
+    """The mutant's submission (solution/ with its patch applied, or its folder)."""
+    return dict(next(m.files for m in load_pack(SQL_PACKS / slug).mutants if m.name == mutant))
+
+
 @cache
 def grade(slug: str, mutant: str, replaced: tuple[tuple[str, str], ...] = ()) -> Report:
     pack = load_pack(SQL_PACKS / slug)
-    files = read_submission(pack.path / "mutants" / mutant, pack.manifest.submission,
-                            ignore=("mutant.toml",))  # fmt: skip
+    files = mutant_files(slug, mutant)
     files.update(dict(replaced))
     return grade_files(pack=pack, files=files, settings=Settings())
 
@@ -76,7 +79,7 @@ def passed(report: Report) -> set[str]:
 
 def test_gated_queries_are_valid_sql_around_each_mutant() -> None:
     for slug, mutant in QUERY_EXERCISES.items():
-        text = (SQL_PACKS / slug / "mutants" / mutant / "query.sql").read_text(encoding="utf-8")
+        text = mutant_files(slug, mutant)["query.sql"]
         out = gated(text, "(SELECT true)")
         assert out.count("(") == text.count("(") + 2 and "WHERE (SELECT true) AND (" in out
 
@@ -87,7 +90,7 @@ def test_a_gate_gains_nothing_on_the_slow_query(slug: str, gate: str) -> None:
     mutant = QUERY_EXERCISES[slug]
     plain = grade(slug, mutant)
     assert plain.status is Status.FAILED and 0 < plain.score < plain.max_score, plain.message
-    text = (SQL_PACKS / slug / "mutants" / mutant / "query.sql").read_text(encoding="utf-8")
+    text = mutant_files(slug, mutant)["query.sql"]
     forged = grade(slug, mutant, (("query.sql", gated(text, GATES[gate])),))
     assert forged.score <= plain.score, [(t.name, t.outcome, t.message) for t in forged.tests]
     assert passed(forged) <= passed(plain)
@@ -101,7 +104,7 @@ def test_a_gate_gains_nothing_on_the_slow_query(slug: str, gate: str) -> None:
 def test_a_gate_in_an_index_file_gains_nothing(slug: str) -> None:
     mutant, extra = INDEX_EXERCISES[slug]
     plain = grade(slug, mutant)
-    text = (SQL_PACKS / slug / "mutants" / mutant / "indexes.sql").read_text(encoding="utf-8")
+    text = mutant_files(slug, mutant)["indexes.sql"]
     forged = grade(slug, mutant, (("indexes.sql", text + extra),))
     assert forged.score <= plain.score and passed(forged) <= passed(plain)
     assert forged.status is Status.ERROR, forged.message

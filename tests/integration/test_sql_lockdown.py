@@ -22,8 +22,10 @@ from grader_harness.sql.server import Server
 from grader_harness.sql.session import SqlSession
 from grader_harness.sql.settings import ADMIN_ROLE, AUTO_EXPLAIN, POSTGRES_BIN, STUDENT_ROLE
 
-pytestmark = pytest.mark.skipif(not (POSTGRES_BIN / "postgres").exists() or os.geteuid() != 0,
-                                reason="needs PostgreSQL 15 binaries and root (runs as postgres)")
+# docker: a real PostgreSQL server, so not in the fast loop (tests/conftest.py).
+pytestmark = [pytest.mark.docker,
+              pytest.mark.skipif(not (POSTGRES_BIN / "postgres").exists() or os.geteuid() != 0,
+                                 reason="needs PostgreSQL 15 binaries and root (runs as postgres)")]
 
 SCHEMA = """CREATE TABLE orders (id serial PRIMARY KEY, customer_id integer NOT NULL,
                                  total numeric(10, 2) NOT NULL, created_at timestamp NOT NULL);

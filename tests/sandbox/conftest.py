@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import docker
 import pytest
-from sandbox_helpers import BASE_IMAGE, write_pack
 
 from sandbox import engine, images
 from sandbox.errors import EngineUnavailable, RuntimeUnavailable
+from tests.helpers.sandbox_standins import BASE_IMAGE, write_pack
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,12 @@ import time
 
 import docker
 import pytest
-from sandbox_helpers import make_request, report_command
 
 from grader_harness.report import Status
 from sandbox import runner
 from sandbox.errors import HarnessFailed, ImageMissing, RuntimeUnavailable
-from sandbox.limits import Limits
+from sandbox.limits import SandboxLimits
+from tests.helpers.sandbox_standins import make_request, report_command
 
 pytestmark = pytest.mark.docker
 
@@ -36,8 +36,8 @@ def test_request_in_report_out(
         """
     )
     report = runner.run_in_sandbox(
-        client=client, image=runtime_image, request=request, limits=Limits(), runtime=runtime,
-        command=command,
+        client=client, image=runtime_image, request=request, limits=SandboxLimits(),
+        runtime=runtime, command=command,
     )  # fmt: skip
     assert report.status is Status.PASSED and report.score == 1
     echoed = json.loads(report.message or "")
@@ -62,7 +62,7 @@ def test_garbage_on_stdout_is_a_harness_failure(
     )
     with pytest.raises(HarnessFailed) as caught:
         runner.run_in_sandbox(
-            client=client, image=runtime_image, request=make_request(), limits=Limits(),
+            client=client, image=runtime_image, request=make_request(), limits=SandboxLimits(),
             command=command,
         )  # fmt: skip
     message = str(caught.value)
@@ -75,7 +75,7 @@ def test_a_silent_harness_is_a_harness_failure(
 ) -> None:
     with pytest.raises(HarnessFailed, match="code 0"):
         runner.run_in_sandbox(
-            client=client, image=runtime_image, request=make_request(), limits=Limits(),
+            client=client, image=runtime_image, request=make_request(), limits=SandboxLimits(),
             command=["true"],
         )  # fmt: skip
 
@@ -84,7 +84,7 @@ def test_no_answer_is_a_timeout_within_wall_plus_grace(
     client: docker.DockerClient, runtime_image: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runner, "STARTUP_GRACE_SECONDS", 2.0)
-    limits = Limits(wall_seconds=1.0)
+    limits = SandboxLimits(wall_seconds=1.0)
     started = time.monotonic()
     report = runner.run_in_sandbox(
         client=client, image=runtime_image, request=make_request(wall=1.0), limits=limits,
@@ -105,8 +105,8 @@ def test_a_memory_hog_is_memory_exceeded(client: docker.DockerClient, runtime_im
         """
     )
     report = runner.run_in_sandbox(
-        client=client, image=runtime_image, request=make_request(), limits=Limits(memory_mb=64),
-        command=command,
+        client=client, image=runtime_image, request=make_request(),
+        limits=SandboxLimits(memory_mb=64), command=command,
     )  # fmt: skip
     assert report.status is Status.MEMORY_EXCEEDED
     assert "64 MB" in (report.message or "")
@@ -117,7 +117,7 @@ def test_a_missing_image_fails_fast_without_a_registry(client: docker.DockerClie
     with pytest.raises(ImageMissing, match="grader-ex-no-such-exercise:0"):
         runner.run_in_sandbox(
             client=client, image="grader-ex-no-such-exercise:0", request=make_request(),
-            limits=Limits(),
+            limits=SandboxLimits(),
         )  # fmt: skip
     assert time.monotonic() - started < 2.0
 
@@ -125,7 +125,7 @@ def test_a_missing_image_fails_fast_without_a_registry(client: docker.DockerClie
 def test_an_unknown_runtime_is_named(client: docker.DockerClient, runtime_image: str) -> None:
     with pytest.raises(RuntimeUnavailable, match=r"daemon\.json"):
         runner.run_in_sandbox(
-            client=client, image=runtime_image, request=make_request(), limits=Limits(),
+            client=client, image=runtime_image, request=make_request(), limits=SandboxLimits(),
             runtime="no-such-runtime", command=["true"],
         )  # fmt: skip
 
@@ -144,8 +144,8 @@ def test_a_process_flood_is_contained(client: docker.DockerClient, runtime_image
         """
     )
     report = runner.run_in_sandbox(
-        client=client, image=runtime_image, request=make_request(), limits=Limits(processes=16),
-        command=command,
+        client=client, image=runtime_image, request=make_request(),
+        limits=SandboxLimits(processes=16), command=command,
     )  # fmt: skip
     assert report.status is Status.PASSED
     assert 0 < int(report.message or "0") < 16
@@ -157,6 +157,6 @@ def test_an_oversized_stdout_is_not_read_whole(
     command = report_command('sys.stdout.write("x" * (5 << 20))')
     with pytest.raises(HarnessFailed, match="larger than"):
         runner.run_in_sandbox(
-            client=client, image=runtime_image, request=make_request(), limits=Limits(),
+            client=client, image=runtime_image, request=make_request(), limits=SandboxLimits(),
             command=command,
         )  # fmt: skip

@@ -9,19 +9,19 @@ from collections.abc import Callable, Iterator
 
 import docker
 import pytest
-from sandbox_helpers import make_request, own_sandboxes, report_command
 
 from grader_harness.report import Status
 from sandbox import cleanup, container, runner
 from sandbox.container import LABEL_OWNER, LABEL_SANDBOX
 from sandbox.errors import HarnessFailed
-from sandbox.limits import Limits
+from sandbox.limits import SandboxLimits
+from tests.helpers.sandbox_standins import make_request, own_sandboxes, report_command
 
 
 def run(
     client: docker.DockerClient, image: str, command: list[str], wall_seconds: float = 10.0
 ) -> Status:
-    limits = Limits(wall_seconds=wall_seconds)
+    limits = SandboxLimits(wall_seconds=wall_seconds)
     report = runner.run_in_sandbox(
         client=client, image=image, request=make_request(), limits=limits, command=command
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import docker
 import pytest
-from sandbox_helpers import make_request
 
 from sandbox import engine, runner
 from sandbox.errors import EngineUnavailable, RuntimeUnavailable
-from sandbox.limits import Limits
+from sandbox.limits import SandboxLimits
+from tests.helpers.sandbox_standins import make_request
 
 ABSENT = "unix:///nonexistent/docker.sock"
 
@@ -26,7 +26,7 @@ def test_an_engine_gone_mid_use_is_engine_unavailable() -> None:
     dead = docker.DockerClient(base_url=ABSENT, version="1.41")
     with pytest.raises(EngineUnavailable, match="Docker engine"):
         runner.run_in_sandbox(
-            client=dead, image="grader-runtime:x", request=make_request(), limits=Limits()
+            client=dead, image="grader-runtime:x", request=make_request(), limits=SandboxLimits()
         )
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import docker
 import pytest
-from sandbox_helpers import facts, make_request, report_command
 
 from grader_harness.report import Status
 from sandbox import runner
-from sandbox.limits import Limits
+from sandbox.limits import SandboxLimits
+from tests.helpers.sandbox_standins import facts, make_request, report_command
 
 pytestmark = pytest.mark.docker
 
@@ -78,7 +78,7 @@ emit(json.dumps({
 @pytest.mark.parametrize("runtime", ["runc", pytest.param("runsc", marks=pytest.mark.gvisor)])
 def test_inside_the_sandbox(client: docker.DockerClient, exercise_image: str, runtime: str) -> None:
     report = runner.run_in_sandbox(
-        client=client, image=exercise_image, request=make_request(), limits=Limits(),
+        client=client, image=exercise_image, request=make_request(), limits=SandboxLimits(),
         runtime=runtime, command=report_command(LOOK_AROUND),
     )  # fmt: skip
     assert report.status is Status.PASSED, report

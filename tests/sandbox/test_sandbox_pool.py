@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator
 
 import docker
 import pytest
-from sandbox_helpers import BASE_IMAGE, own_sandboxes
 
 from grader.exercises.pack import content_hash
 from grader_harness.protocol import GradingRequest, HarnessConfig
 from grader_harness.report import Report, Status
 from sandbox import container, images, runner
 from sandbox.images import ExerciseImageSpec
-from sandbox.limits import Limits
+from sandbox.limits import SandboxLimits
 from sandbox.pool import WarmPool
+from tests.helpers.sandbox_standins import BASE_IMAGE, own_sandboxes
 
 pytestmark = pytest.mark.docker
 
@@ -34,7 +34,7 @@ def test_fresh_container(student):
     mark.touch()
     assert student.f() == 1
 """
-LIMITS = Limits(wall_seconds=3.0, memory_mb=256)
+LIMITS = SandboxLimits(wall_seconds=3.0, memory_mb=256)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def pool(client: docker.DockerClient) -> Iterator[WarmPool]:
 
 
 def grade(client: docker.DockerClient, image: str, pool: WarmPool | None,
-          limits: Limits = LIMITS) -> Report:  # fmt: skip
+          limits: SandboxLimits = LIMITS) -> Report:  # fmt: skip
     config = HarnessConfig(runner="python", options={"module": "solution"},
                            wall_seconds=limits.wall_seconds, hidden_messages="full")  # fmt: skip
     request = GradingRequest(config=config, files={"solution.py": "def f():\n    return 1\n"})
@@ -125,7 +125,7 @@ def test_limits_are_part_of_the_key_and_only_recent_keys_stay_warm(
         grade(client, image, pool)
         wait_for(lambda: pool.idle_count() == 1)
         [warm] = own_sandboxes(client)
-        other = Limits(wall_seconds=3.0, memory_mb=128)
+        other = SandboxLimits(wall_seconds=3.0, memory_mb=128)
         assert grade(client, image, pool, other).status is Status.PASSED
         assert pool.hits == 0  # the warm one had other limits
         # max_keys=1: the first key's container goes, one for the new key comes.

@@ -15,18 +15,16 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from svc_helpers import Account, FakeQueue, RedisServer, WorkerProcess, make_pack, service_env
-
-from grader.api import create_app
-from grader.api.services import Services
+from grader.app import create_app
 from grader.db import Database, Role
 from grader.services import accounts
 from grader.services.catalog import Catalog
 from grader.services.queue import CeleryQueue, producer_app
 from grader.services.ratelimit import RateLimiter
+from grader.services.wiring import Services
 from grader.settings import Settings
+from tests.helpers.service_fakes import Account, FakeQueue, make_pack
+from tests.helpers.service_processes import RedisServer, WorkerProcess, service_env
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,10 @@ import io
 import zipfile
 
 from fastapi.testclient import TestClient
-from svc_helpers import Account, fake_grade
 
-from grader.api.services import Services
-from grader.services import grading
+from grader.services import grading_jobs
+from grader.services.wiring import Services
+from tests.helpers.service_fakes import Account, fake_grade
 
 URL = "/api/v1/submissions"
 GOOD = {"exercise": "hello-api", "files": {"app/main.py": "PASS\n"}}
@@ -24,12 +24,12 @@ def submit(client: TestClient, who: Account, body: dict[str, object] = GOOD) -> 
 
 def grade_now(services: Services, sub_id: str) -> None:
     """Grade in-process with the fake grader (the worker path is tested with Celery)."""
-    result, _ = grading.grade_submission(
+    result, _ = grading_jobs.grade_submission(
         db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id="t",
         grade=fake_grade, settings=services.settings, worker="test", max_retries=0,
-        lease_seconds=60, infra_errors=(Exception,),
+        lease_seconds=60,
     )
-    assert result is grading.Result.GRADED
+    assert result is grading_jobs.Result.GRADED
 
 
 def test_another_students_submission_is_404_like_a_missing_one(

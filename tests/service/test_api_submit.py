@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from svc_helpers import Account, FakeQueue
 
-from grader.api.services import Services
+from grader.services.wiring import Services
+from tests.helpers.service_fakes import Account, FakeQueue
 
 URL = "/api/v1/submissions"
 GOOD = {"exercise": "hello-api", "files": {"app/main.py": "print('hi')\n"}}

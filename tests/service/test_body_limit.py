@@ -23,12 +23,15 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
-from svc_helpers import free_port, make_pack, wait_for
 
-from grader.api import create_app
-from grader.api.app import UPLOAD_PATHS
+from grader.app import UPLOAD_PATHS, create_app
 from grader.settings import Settings
 from grader.web.pages import API_PATHS
+from tests.helpers.service_fakes import make_pack
+from tests.helpers.service_processes import free_port, wait_for
+
+# docker: the API under uvicorn in a process of its own, not in the fast loop (tests/conftest.py).
+pytestmark = pytest.mark.docker
 
 SMALL = 65_536  # GRADER_MAX_FORM_BYTES's default
 CAP = 3_000_000  # GRADER_MAX_REQUEST_BYTES, for the upload routes

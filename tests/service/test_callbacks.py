@@ -14,12 +14,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from svc_helpers import Account, Receiver
 
-from grader.api.services import Services
-from grader.db import Status, Submission, WebhookDelivery
+from grader.db import Submission, SubmissionStatus, WebhookDelivery
 from grader.services import callback_policy, webhooks
 from grader.services.callback_policy import CallbackPolicy, parse_allowed
+from grader.services.wiring import Services
+from tests.helpers.service_fakes import Account
+from tests.helpers.service_processes import Receiver
 
 URL = "/api/v1/submissions"
 GOOD = {"exercise": "hello-api", "files": {"app/main.py": "print('hi')\n"}}
@@ -95,7 +96,7 @@ def final_submission(client: TestClient, author: Account, services: Services,
         with services.db.session() as session:
             sub = session.get(Submission, sub_id)
             assert sub is not None
-            sub.status = Status.GRADED.value
+            sub.status = SubmissionStatus.GRADED.value
         return sub_id
 
     return make

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from grader.cli.service import register
+from grader.cli.main import app
 from grader.db import Database
 from grader.services import accounts
 from grader.settings import get_settings
@@ -19,8 +19,6 @@ from grader.settings import get_settings
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
     monkeypatch.setenv("GRADER_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
-    app = typer.Typer()
-    register(app)
     yield app
     get_settings.cache_clear()
 

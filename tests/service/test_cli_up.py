@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from svc_helpers import free_port, wait_for
 
 from grader.exercises.pack import load_pack
 from grader.exercises.submission import read_submission
 from grader.settings import REPO_ROOT
+from tests.helpers.service_processes import free_port, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

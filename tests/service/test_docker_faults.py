@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from svc_helpers import Account, WorkerProcess, free_port, service_env, wait_for
 
 from grader.exercises.pack import load_pack
 from grader.exercises.submission import read_submission
 from grader.settings import REPO_ROOT, Settings
+from tests.helpers.service_fakes import Account
+from tests.helpers.service_processes import WorkerProcess, free_port, service_env, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 URL = "/api/v1/submissions"

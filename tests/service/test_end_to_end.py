@@ -19,8 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-from live_service import docker_up, running_service
-from svc_helpers import Receiver, RedisServer, WorkerProcess, wait_for
 
 from grader.exercises.submission import read_submission
 from grader.services import config, webhooks
@@ -29,6 +27,8 @@ from grader.services.client import ApiClient
 from grader.settings import REPO_ROOT, Settings
 from sandbox import engine
 from sandbox.container import LABEL_OWNER, LABEL_SANDBOX
+from tests.helpers.live_service import docker_up, running_service
+from tests.helpers.service_processes import Receiver, RedisServer, WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 # Packs that load (one being written by an author is left out, as the

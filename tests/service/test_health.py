@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from svc_helpers import Account, fake_grade
 
-from grader.api.services import Services
-from grader.services import grading
+from grader.services import grading_jobs
+from grader.services.wiring import Services
+from tests.helpers.service_fakes import Account, fake_grade
 
 
 def test_healthz_and_readyz(client: TestClient, services: Services) -> None:
@@ -38,10 +38,10 @@ def test_metrics_report_queue_outcomes_durations_and_failures(
                                json={"exercise": "hello-api", "files": {"app/main.py": source}})
         ids.append(response.json()["id"])
     for sub_id in ids[:3]:
-        grading.grade_submission(
+        grading_jobs.grade_submission(
             db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id="m",
             grade=fake_grade, settings=services.settings, worker="w", max_retries=0,
-            lease_seconds=60, infra_errors=(Exception,),
+            lease_seconds=60,
         )
     # /metrics answers loopback clients (no GRADER_METRICS_TOKEN set here).
     with TestClient(client.app, client=("127.0.0.1", 50000)) as local:

@@ -9,10 +9,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from grader.api import create_app
-from grader.api.services import Services
+from grader.app import create_app
 from grader.db import Database, Role
 from grader.services import accounts
+from grader.services.wiring import Services
 
 ATTACKER = ("203.0.113.66", 40000)
 OWNER = ("198.51.100.20", 40001)

@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from grader.api import create_app
 from grader.api.metrics import is_loopback
-from grader.api.services import Services
+from grader.app import create_app
+from grader.services.wiring import Services
 
 
 def scrape(services: Services, host: str, **headers: str) -> tuple[int, str]:

@@ -10,13 +10,13 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
-from svc_helpers import Account
 
-from grader.api.services import Services
 from grader.db import Grading, Submission
-from grader.services import grading
+from grader.services import grading_jobs
 from grader.services.views import submission_view
+from grader.services.wiring import Services
 from grader_harness.report import Outcome, Report, TestResult, Visibility, build_report
+from tests.helpers.service_fakes import Account
 
 URL = "/api/v1/submissions"
 SECRET = "HIDDEN-INPUT-4711"
@@ -36,12 +36,12 @@ def graded(client: TestClient, services: Services, who: Account) -> str:
                            headers=who.headers)
     assert response.status_code == 202, response.text
     sub_id = str(response.json()["id"])
-    result, _ = grading.grade_submission(
+    result, _ = grading_jobs.grade_submission(
         db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id="t",
         grade=hostile_grade, settings=services.settings, worker="test", max_retries=0,
-        lease_seconds=60, infra_errors=(Exception,),
+        lease_seconds=60,
     )
-    assert result is grading.Result.GRADED
+    assert result is grading_jobs.Result.GRADED
     return sub_id
 
 

@@ -17,16 +17,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from poison_worker import poison_grade
 from sqlalchemy import update
-from svc_helpers import fake_grade
-from test_postgres import pg_url  # noqa: F401  (the module's PostgreSQL server)
 
-from grader.api import create_app
-from grader.api.services import Services
+from grader.app import create_app
 from grader.db import Database, Role, Submission
-from grader.services import accounts, grading, recording, webhooks
+from grader.services import accounts, grading_jobs, recording, webhooks
+from grader.services.wiring import Services
 from grader_harness.report import build_report
+from tests.helpers.poison_worker import poison_grade
+from tests.helpers.service_fakes import fake_grade
+from tests.service.test_postgres import pg_url  # noqa: F401  (the module's PostgreSQL server)
 
 URL = "/api/v1/submissions"
 
@@ -56,11 +56,11 @@ def _submit(client: TestClient, headers: dict[str, str], source: str) -> str:
 
 
 def _grade(services: Services, sub_id: str, grade: Any = poison_grade, *,
-           claim: str = "c", max_attempts: int = 3) -> grading.Result:
-    result, _ = grading.grade_submission(
+           claim: str = "c", max_attempts: int = 3) -> grading_jobs.Result:
+    result, _ = grading_jobs.grade_submission(
         db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id=claim,
         grade=grade, settings=services.settings, worker="w", max_retries=0, lease_seconds=60,
-        infra_errors=(Exception,), max_attempts=max_attempts)
+        max_attempts=max_attempts)
     return result
 
 
@@ -74,7 +74,7 @@ def test_a_poison_report_is_graded_and_shown_safely(backend: Services) -> None:
     name, headers = _student(services)
     with TestClient(create_app(services=services), follow_redirects=False) as client:
         sub_id = _submit(client, headers, "POISON\n")
-        assert _grade(services, sub_id) is grading.Result.GRADED
+        assert _grade(services, sub_id) is grading_jobs.Result.GRADED
         # The API's JSON.
         answer = client.get(f"{URL}/{sub_id}", headers=headers)
         assert answer.status_code == 200
@@ -136,9 +136,9 @@ def test_broken_recording_ends_not_gradable_after_the_cap(
     with TestClient(create_app(services=services)) as client:
         sub_id = _submit(client, headers, "POISON\n")
         results = [_grade(services, sub_id, counting, claim=f"try-{i}") for i in range(5)]
-        assert results == [grading.Result.RETRY, grading.Result.RETRY,
-                           grading.Result.NOT_GRADABLE, grading.Result.SKIPPED,
-                           grading.Result.SKIPPED]
+        assert results == [grading_jobs.Result.RETRY, grading_jobs.Result.RETRY,
+                           grading_jobs.Result.NOT_GRADABLE, grading_jobs.Result.SKIPPED,
+                           grading_jobs.Result.SKIPPED]
         assert len(calls) == 3  # graded three times, never again
         body = client.get(f"{URL}/{sub_id}", headers=headers).json()
         assert body["status"] == "not_gradable" and body["attempt_number"] is None
@@ -147,7 +147,7 @@ def test_broken_recording_ends_not_gradable_after_the_cap(
         # One student's poison does not stop the next submission.
         monkeypatch.undo()
         other = _submit(client, headers, "PASS\n")
-        assert _grade(services, other, fake_grade) is grading.Result.GRADED
+        assert _grade(services, other, fake_grade) is grading_jobs.Result.GRADED
         assert client.get(f"{URL}/{other}", headers=headers).json()["score"] == 2.0
 
 
@@ -162,14 +162,14 @@ def test_nul_alone_breaks_postgres_without_the_sanitizer(
     with TestClient(create_app(services=services)) as client:
         raw = _submit(client, headers, "NUL\n")
         monkeypatch.setattr(recording, "storable_report", lambda report: report)
-        result, reason = grading.grade_submission(
+        result, reason = grading_jobs.grade_submission(
             db=services.db, catalog=services.catalog, submission_id=raw, claim_id="r",
             grade=lambda **_: nul_only, settings=None, worker="w", max_retries=0,
-            lease_seconds=60, infra_errors=(Exception,))
-        assert result is grading.Result.RETRY and reason and "NUL" in reason
+            lease_seconds=60)
+        assert result is grading_jobs.Result.RETRY and reason and "NUL" in reason
         monkeypatch.undo()
         clean = _submit(client, headers, "NUL\n")
-        assert _grade(services, clean, lambda **_: nul_only) is grading.Result.GRADED
+        assert _grade(services, clean, lambda **_: nul_only) is grading_jobs.Result.GRADED
         body = client.get(f"{URL}/{clean}", headers=headers).json()
         assert body["output"] == "before\u2400after" and body["message"] == "m\u2400"
     services.db.dispose()

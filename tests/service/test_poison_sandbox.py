@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from test_postgres import pg_url  # noqa: F401  (the module's PostgreSQL server)
 
-from grader.api import create_app
-from grader.api.services import Services
+from grader.app import create_app
 from grader.db import Database, Role
 from grader.exercises.pack import load_pack
-from grader.grading import grade_files
-from grader.services import accounts, grading
+from grader.sandbox_grading import grade_files
+from grader.services import accounts, grading_jobs
 from grader.services.catalog import Catalog
+from grader.services.wiring import Services
+from tests.service.test_postgres import pg_url  # noqa: F401  (the module's PostgreSQL server)
 
 MANIFEST = """\
 slug = "poison-output"
@@ -108,11 +108,11 @@ def test_hostile_student_output_is_graded_stored_and_shown_on_postgres(
             "exercise": pack.slug, "files": {"poison.py": STUDENT}})
         assert sent.status_code == 202, sent.text
         sub_id = sent.json()["id"]
-        result, reason = grading.grade_submission(
+        result, reason = grading_jobs.grade_submission(
             db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id="sb",
             grade=real_grade, settings=settings, worker="sb", max_retries=0,
-            lease_seconds=120, infra_errors=(Exception,))
-        assert result is grading.Result.GRADED, reason
+            lease_seconds=120)
+        assert result is grading_jobs.Result.GRADED, reason
         body = client.get(f"/api/v1/submissions/{sub_id}", headers=headers).json()
     # The sandbox's report really carried the poison to the host...
     raw = reports[0]

@@ -1,7 +1,7 @@
 """Poison submissions with real Celery workers, the sweep (beat), Redis and
 PostgreSQL: one student's output must not keep the workers busy for ever.
 
-The worker is poison_worker.py: only the grading call is replaced (it returns
+The worker is tests/helpers/poison_worker.py: only the grading call is replaced (it returns
 a report full of NUL bytes, lone surrogates and control characters, or kills
 its pool process); recording, retries, the sweep and the database are real.
 """
@@ -15,17 +15,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from svc_helpers import Account, WorkerProcess, service_env, wait_for
-from test_postgres import pg_url  # noqa: F401  (the module's PostgreSQL server)
 
-from grader.api import create_app
-from grader.api.services import Services
+from grader.app import create_app
 from grader.db import Database, Role
 from grader.services import accounts
+from grader.services.wiring import Services
 from grader.settings import Settings
+from tests.helpers.service_fakes import Account
+from tests.helpers.service_processes import WorkerProcess, service_env, wait_for
+from tests.service.test_postgres import pg_url  # noqa: F401  (the module's PostgreSQL server)
 
 URL = "/api/v1/submissions"
-SCRIPT = Path(__file__).resolve().parent / "poison_worker.py"
+POISON_WORKER = "tests.helpers.poison_worker"  # run with python -m, like fake_worker
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def poison_worker(settings: Settings, pg_url: str,  # noqa: F811
                              running_deadline_seconds=3, queued_deadline_seconds=2)
         values.update(env, POISON_LOG=str(tmp_path / "gradings.log"))
         proc = WorkerProcess("poison", values, tmp_path / "worker.log", beat=True)
-        proc.argv[1] = str(SCRIPT)  # the poison grading instead of fake_worker.py's
+        proc.argv[2] = POISON_WORKER  # the poison grading instead of fake_worker's
         started.append(proc)
         return proc.start()
 

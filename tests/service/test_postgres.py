@@ -16,12 +16,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from svc_helpers import FakeQueue, fake_grade, free_port, wait_for
 
-from grader.api import create_app
-from grader.api.services import Services
+from grader.app import create_app
 from grader.db import Base, Database, Role
-from grader.services import accounts, grading
+from grader.services import accounts, grading_jobs
+from grader.services.wiring import Services
+from tests.helpers.service_fakes import FakeQueue, fake_grade
+from tests.helpers.service_processes import free_port, wait_for
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -94,18 +95,18 @@ def test_submit_grade_regrade_on_postgres(pg_url: str, services: Services) -> No
                                json={"exercise": "hello-api", "files": {"app/main.py": "PASS\0"}})
         assert response.status_code == 202, response.text
         sub_id = response.json()["id"]
-        def grade(claim: str) -> grading.Result:
-            result, _ = grading.grade_submission(
+        def grade(claim: str) -> grading_jobs.Result:
+            result, _ = grading_jobs.grade_submission(
                 db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id=claim,
                 grade=fake_grade, settings=services.settings, worker="pg", max_retries=0,
-                lease_seconds=60, infra_errors=(Exception,))
+                lease_seconds=60)
             return result
 
-        assert grade("a") is grading.Result.GRADED
-        assert grade("b") is grading.Result.SKIPPED  # a redelivery: nothing happens
+        assert grade("a") is grading_jobs.Result.GRADED
+        assert grade("b") is grading_jobs.Result.SKIPPED  # a redelivery: nothing happens
         assert client.post(f"/api/v1/submissions/{sub_id}/regrade",
                            headers={"Authorization": f"Bearer {author}"}).status_code == 202
-        assert grade("c") is grading.Result.GRADED
+        assert grade("c") is grading_jobs.Result.GRADED
         body = client.get(f"/api/v1/submissions/{sub_id}",
                           headers={"Authorization": f"Bearer {student}"}).json()
     assert body["status"] == "graded" and body["score"] == 2.0

@@ -14,10 +14,10 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
-from svc_helpers import Account
 
-from grader.api import create_app
-from grader.api.services import Services
+from grader.app import create_app
+from grader.services.wiring import Services
+from tests.helpers.service_fakes import Account
 
 pytestmark = pytest.mark.slow
 

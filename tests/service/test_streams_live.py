@@ -15,10 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from svc_helpers import Account, free_port, service_env, wait_for
 
 from grader.db import Database
 from grader.settings import Settings
+from tests.helpers.service_fakes import Account
+from tests.helpers.service_processes import free_port, service_env, wait_for
 
 LIFETIME = 6.0
 

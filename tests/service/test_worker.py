@@ -1,6 +1,6 @@
 """The Celery worker for real: real Redis, real worker processes, the API
 over HTTP (in-process client) and the real queue. Only the grading call is
-the fake (tests/service/fake_worker.py); real Docker is in test_end_to_end."""
+the fake (tests/helpers/fake_worker.py); real Docker is in test_end_to_end."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from svc_helpers import Account, WorkerProcess, service_env, wait_for
 
-from grader.api.services import Services
 from grader.db import Database, Grading, Submission
+from grader.services.wiring import Services
+from tests.helpers.service_fakes import Account
+from tests.helpers.service_processes import WorkerProcess, service_env, wait_for
 
 URL = "/api/v1/submissions"
 

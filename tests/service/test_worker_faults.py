@@ -12,13 +12,20 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from svc_helpers import Account, Receiver, RedisServer, WorkerProcess, service_env, wait_for
 
-from grader.api.services import Services
 from grader.db import Grading, WebhookDelivery
 from grader.services import config, webhooks
 from grader.services.queue import CeleryQueue, producer_app
+from grader.services.wiring import Services
 from grader.settings import Settings
+from tests.helpers.service_fakes import Account
+from tests.helpers.service_processes import (
+    Receiver,
+    RedisServer,
+    WorkerProcess,
+    service_env,
+    wait_for,
+)
 
 URL = "/api/v1/submissions"
 
@@ -40,7 +47,7 @@ def test_redis_restart_with_submissions_queued_loses_none(
     try:
         services.queue = CeleryQueue(producer_app(private.url))
         services.limiter = None
-        from grader.api import create_app
+        from grader.app import create_app
 
         with TestClient(create_app(services=services)) as client:
             ids = [submit(client, alice, "PASS\n") for _ in range(5)]  # no worker yet

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sandbox.container import SQL_SCRATCH, container_settings
-from sandbox.limits import Limits
+from sandbox.container import DATABASE_TMPFS, container_settings
+from sandbox.limits import SandboxLimits
 from sandbox.offline_base import PACKAGES, offline_base_tag
 
 
 def test_sql_scratch_tmpfs_only_for_the_sql_runner() -> None:
-    plain = container_settings(Limits(), "runc")
-    sql = container_settings(Limits(), "runc", sql=True)
+    plain = container_settings(SandboxLimits(), "runc")
+    sql = container_settings(SandboxLimits(), "runc", runner="sql")
     assert "/var/lib/grader-pg" not in plain["tmpfs"]
-    assert sql["tmpfs"]["/var/lib/grader-pg"] == SQL_SCRATCH["/var/lib/grader-pg"]
+    assert sql["tmpfs"]["/var/lib/grader-pg"] == DATABASE_TMPFS["/var/lib/grader-pg"]
     assert "size=256m" in sql["tmpfs"]["/var/lib/grader-pg"]
     # Everything else is the same sandbox: no extra capability, still read-only.
     assert {k: v for k, v in sql.items() if k not in ("tmpfs", "labels")} == {

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from grader.api.streams import StreamSlots, TooManyStreams
 from grader.auth.throttle import LoginThrottle, client_key
+from grader.http.stream_slots import StreamSlots, TooManyStreams
 
 
 def test_free_failures_then_doubling_waits_up_to_the_cap() -> None:

@@ -5,25 +5,20 @@ The browser tests (test_browser.py) start their own real stack."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "service"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from svc_helpers import FakeQueue, make_pack
-from web_helpers import USERS, password
-
-from grader.api import create_app
-from grader.api.services import Services
+from grader.app import create_app
 from grader.db import Database
 from grader.services import accounts
 from grader.services.catalog import Catalog
+from grader.services.wiring import Services
 from grader.settings import Settings
+from tests.helpers.service_fakes import FakeQueue, make_pack
+from tests.helpers.web_signin import USERS, password
 
 
 @pytest.fixture
@@ -53,5 +48,5 @@ def app_client(web_services: Services) -> Iterator[TestClient]:
         yield client
 
 
-# The browser tests' fixtures (a real stack and Chromium), defined beside them.
-from browser_stack import browser, new_page, stack  # noqa: E402, F401
+# The browser tests' fixtures (a real stack and Chromium), from tests/helpers/browser_stack.py.
+from tests.helpers.browser_stack import browser, new_page, stack  # noqa: E402, F401

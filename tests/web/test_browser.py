@@ -10,12 +10,12 @@ import time
 from typing import Any
 
 import pytest
-from browser_stack import SHOTS, SLUG, Stack
-from svc_helpers import FakeQueue
-from web_helpers import password
 
 from grader.exercises.submission import read_submission
 from grader.services import accounts, submissions
+from tests.helpers.browser_stack import SHOTS, SLUG, Stack
+from tests.helpers.service_fakes import FakeQueue
+from tests.helpers.web_signin import password
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -125,8 +125,10 @@ def test_another_students_submission_url_is_404(new_page: Any, stack: Stack) -> 
     pack = stack.catalog.get(SLUG)
     view, _ = submissions.create_submission(
         db=stack.db, catalog=stack.catalog, queue=FakeQueue(), limiter=None,
-        limits=submissions.Limits(queue_max_depth=1000, max_submission_bytes=2_000_000),
-        user=alice, exercise=SLUG, files=read_submission(pack.starter, pack.manifest.submission))
+        limits=submissions.SubmissionCaps(queue_max_depth=1000, max_submission_bytes=2_000_000),
+        new=submissions.NewSubmission(
+            user=alice, exercise=SLUG,
+            files=read_submission(pack.starter, pack.manifest.submission)))
     page = new_page()
     sign_in(page, "bob")
     answer = page.goto(f"/submissions/{view.id}")

@@ -9,12 +9,12 @@ import io
 import zipfile
 
 from fastapi.testclient import TestClient
-from svc_helpers import fake_grade
-from web_helpers import csrf_of, password, sign_in
 
-from grader.api.services import Services
-from grader.services import accounts, grading
+from grader.services import accounts, grading_jobs
+from grader.services.wiring import Services
 from grader.web.session import COOKIE
+from tests.helpers.service_fakes import fake_grade
+from tests.helpers.web_signin import csrf_of, password, sign_in
 
 
 def _submit(client: TestClient, csrf: str, text: str, nonce: str = "n") -> str:
@@ -28,11 +28,10 @@ def _submit(client: TestClient, csrf: str, text: str, nonce: str = "n") -> str:
 
 
 def _grade(services: Services, sub_id: str) -> None:
-    result, _ = grading.grade_submission(
+    result, _ = grading_jobs.grade_submission(
         db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id="t",
-        grade=fake_grade, settings=None, worker="test", max_retries=0, lease_seconds=60,
-        infra_errors=(RuntimeError,))
-    assert result is grading.Result.GRADED
+        grade=fake_grade, settings=None, worker="test", max_retries=0, lease_seconds=60)
+    assert result is grading_jobs.Result.GRADED
 
 
 def test_sign_in_sets_an_httponly_samesite_cookie_and_sign_out_clears_it(
@@ -56,7 +55,7 @@ def test_sign_in_sets_an_httponly_samesite_cookie_and_sign_out_clears_it(
 
 
 def test_production_cookie_is_secure(web_services: Services) -> None:
-    from grader.api import create_app
+    from grader.app import create_app
     from grader.settings import Settings
 
     web_services.settings = Settings(**{**web_services.settings.model_dump(),
@@ -227,7 +226,9 @@ def _timeout_report(**_: object) -> object:
 
 
 def _broken_sandbox(**_: object) -> object:
-    raise RuntimeError("Docker engine is not reachable")
+    from sandbox.errors import EngineUnavailable
+
+    raise EngineUnavailable("Docker engine is not reachable")
 
 
 def test_timeout_and_not_gradable_are_worded_for_the_student(
@@ -236,10 +237,10 @@ def test_timeout_and_not_gradable_are_worded_for_the_student(
     shown = {}
     for name, grade in (("timeout", _timeout_report), ("broken", _broken_sandbox)):
         sub_id = _submit(app_client, csrf, "PASS", nonce=name)
-        grading.grade_submission(
+        grading_jobs.grade_submission(
             db=web_services.db, catalog=web_services.catalog, submission_id=sub_id,
             claim_id="t", grade=grade, settings=None, worker="test", max_retries=0,
-            lease_seconds=60, infra_errors=(RuntimeError,))
+            lease_seconds=60)
         shown[name] = app_client.get(f"/submissions/{sub_id}").text
     assert "Time limit reached" in shown["timeout"] and "0 / 2" in shown["timeout"]
     assert "&lt;b&gt;printed&lt;/b&gt;" in shown["timeout"]  # output is escaped

@@ -12,13 +12,13 @@ from alembic import command
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from web_helpers import csrf_of, password, sign_in
 
-from grader.api import create_app
-from grader.api.services import Services
+from grader.app import create_app
 from grader.db import Database
 from grader.db.session import alembic_config
 from grader.services import accounts, admin
+from grader.services.wiring import Services
+from tests.helpers.web_signin import csrf_of, password, sign_in
 
 Browser = Callable[[], TestClient]
 

@@ -1,5 +1,6 @@
-"""Helpers for the service tests: our own redis-server, a tiny exercise pack,
-and a fake grading function (for in-process tests of the domain logic only)."""
+"""Real processes and servers of the service tests, each ours and stopped by
+pid: a redis-server, Celery worker processes, a webhook receiver; and the
+small tools around them (a free port, waiting, a child's GRADER_* environment)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,36 +17,9 @@ from typing import Any
 import redis
 
 from grader.settings import Settings
-from grader_harness.report import Outcome, Report, TestResult, Visibility, build_report
-from sandbox.errors import EngineUnavailable
 
-SLUG = "hello-api"
-MANIFEST = """\
-slug = "hello-api"
-title = "Hello API (test pack)"
-category = "api-design"
-difficulty = "intro"
-runner = "http-app"
-
-[submission]
-files = ["app/*.py", "notes.txt"]
-required = ["app/main.py"]
-max_files = 3
-max_bytes = 2000
-"""
-
-
-def make_pack(root: Path, *, extra: str = "") -> Path:
-    pack = root / "api-design" / SLUG
-    for folder in ("starter/app", "solution/app", "tests", "mutants"):
-        (pack / folder).mkdir(parents=True, exist_ok=True)
-    (pack / "exercise.toml").write_text(MANIFEST)
-    (pack / "README.md").write_text("# Hello\n\nAnswer GET /hello." + extra)
-    (pack / "starter/app/main.py").write_text("# TODO: write the app\n")
-    (pack / "solution/app/main.py").write_text("SOLUTION_SECRET = 'reference solution'\n")
-    (pack / "tests/test_hello.py").write_text("def test_hidden():\n    assert 'HIDDEN_TEST_CODE'\n")
-    return pack
-
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FAKE_WORKER = "tests.helpers.fake_worker"  # run with python -m from REPO_ROOT
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -91,59 +64,6 @@ class RedisServer:
             self.proc = None
 
 
-def fake_grade(*, pack: Any, files: dict[str, str], settings: Any = None) -> Report:
-    """Scores from markers in app/main.py: PASS -> full marks, FAIL -> half,
-    INFRA -> a sandbox fault (raised), SLEEP=<s> -> waits first."""
-    source = files.get("app/main.py", "")
-    for line in source.splitlines():
-        if line.startswith("SLEEP="):
-            time.sleep(float(line.split("=", 1)[1]))
-    if "INFRA" in source:
-        raise EngineUnavailable("Docker engine is not reachable (fake)")
-    passed = "PASS" in source
-    tests = [
-        TestResult(id="test_hello.py::test_status", name="test_status", outcome=Outcome.PASSED,
-                   points=1, max_points=1, duration=0.01, visibility=Visibility.PUBLIC),
-        TestResult(id="test_hello.py::test_body", name="test_body",
-                   outcome=Outcome.PASSED if passed else Outcome.FAILED,
-                   points=1 if passed else 0, max_points=1, duration=0.01,
-                   hint="return JSON", message=None if passed else "body was not JSON"),
-    ]
-    return build_report(tests, duration=0.02)
-
-
-@dataclass
-class FakeQueue:
-    """Records what would go on the queue (API unit tests; the worker tests
-    use the real Celery queue)."""
-
-    grading: list[str] = field(default_factory=list)
-    webhooks: list[str] = field(default_factory=list)
-    up: bool = True
-
-    def enqueue(self, submission_id: str) -> bool:
-        if self.up:
-            self.grading.append(submission_id)
-        return self.up
-
-    def enqueue_webhook(self, submission_id: str) -> bool:
-        self.webhooks.append(submission_id)
-        return self.up
-
-    def depth(self) -> int | None:
-        return len(self.grading) if self.up else None
-
-
-@dataclass
-class Account:
-    name: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
 class WorkerProcess:
     """A real Celery worker in its own process group (so a test can kill -9
     all of it, pool children included, and only it)."""
@@ -152,8 +72,7 @@ class WorkerProcess:
                  beat: bool = False, concurrency: int = 1) -> None:
         import sys
 
-        script = Path(__file__).resolve().parent / "fake_worker.py"
-        entry = [str(script)] if fake else ["-m", "celery", "-A", "worker.app"]
+        entry = ["-m", FAKE_WORKER] if fake else ["-m", "celery", "-A", "worker.app"]
         self.argv = [sys.executable, *entry, "worker", "-n", f"{name}@%h", "-c",
                      str(concurrency), "-Q", "grading", "--loglevel=INFO",
                      "--without-gossip", "--without-mingle", "--without-heartbeat",
@@ -165,7 +84,7 @@ class WorkerProcess:
     def start(self, timeout: float = 30) -> WorkerProcess:
         handle = self.log.open("ab")
         self.proc = subprocess.Popen(self.argv, env=self.env, stdout=handle, stderr=handle,
-                                     start_new_session=True)
+                                     cwd=REPO_ROOT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while " ready." not in self.log.read_text(errors="replace"):
             if self.proc.poll() is not None or time.monotonic() > deadline:

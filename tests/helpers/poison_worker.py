@@ -13,24 +13,21 @@ database and the process are real), plus, from the environment:
   lost mid-grading, every time: the sweep must end it).
 
 A submission whose app/main.py holds POISON gets the poison report; any
-other is graded by fake_grade. Usage: python poison_worker.py worker -n NAME ...
+other is graded by fake_grade. Usage, from the repo root:
+python -m tests.helpers.poison_worker worker -n NAME ...
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from svc_helpers import fake_grade
 
 import grader.services.recording
 import worker.runtime
 import worker.tasks
 from grader_harness.report import Outcome, Report, TestResult, Visibility, build_report
+from tests.helpers.service_fakes import fake_grade
 from worker.app import app
 
 HOSTILE = "nul \x00 lone \ud800 escape \x1b[2J <script>alert(1)</script>"

@@ -1,6 +1,5 @@
 """What the web tests share besides fixtures: the users and their passwords,
-and signing in through the form. A module of its own, not conftest: with
-tests/service on sys.path too, `import conftest` could find the other one."""
+and signing in through the form."""
 
 from __future__ import annotations
 

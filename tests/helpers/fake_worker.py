@@ -2,20 +2,17 @@
 
 Only the grading call is replaced (no Docker needed); the Celery machinery,
 Redis, the database and the worker process are all real. Settings come from
-GRADER_* variables. Usage: python fake_worker.py worker -n NAME ...
+GRADER_* variables. Usage, from the repo root:
+python -m tests.helpers.fake_worker worker -n NAME ...
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from svc_helpers import fake_grade
 
 import worker.runtime
 import worker.tasks
+from tests.helpers.service_fakes import fake_grade
 from worker.app import app
 
 worker.runtime.grade_function = fake_grade

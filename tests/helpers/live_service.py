@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import httpx
-from svc_helpers import WorkerProcess, free_port, service_env, wait_for
 
 from grader.settings import Settings
+from tests.helpers.service_processes import WorkerProcess, free_port, service_env, wait_for
 
 
 def docker_up() -> bool:

@@ -1,4 +1,4 @@
-"""Golden cases of the harness: one folder per scenario under golden/.
+"""Golden cases of the harness: one folder per scenario under tests/harness/golden/.
 
     golden/<case>/tests/          hidden tests
     golden/<case>/public_tests/   public tests (optional)
@@ -9,7 +9,7 @@
     golden/<case>/output_contains.txt   optional: lines the report's author_output
                                         (all of the student's output) must hold
 
-test_golden.py runs each case on the host (--no-drop); a test through the
+tests/harness/test_golden.py runs each case on the host (--no-drop); a test through the
 real sandbox image can reuse load_case() and normalise() unchanged.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from grader_harness.protocol import GradingRequest, HarnessConfig
 
-CASES_DIR = Path(__file__).parent / "golden"
+CASES_DIR = Path(__file__).resolve().parents[1] / "harness" / "golden"
 
 
 def case_dirs() -> list[Path]:

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_service import docker_up, running_service
-from svc_helpers import RedisServer
 
 from grader.db import Database
 from grader.services import accounts
 from grader.services.catalog import Catalog
 from grader.settings import REPO_ROOT, Settings
+from tests.helpers.live_service import docker_up, running_service
+from tests.helpers.service_processes import RedisServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -38,7 +38,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from web_helpers import USERS, password
+    from tests.helpers.web_signin import USERS, password
 
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")

@@ -1,4 +1,4 @@
-"""Helpers of the sandbox tests (conftest.py holds the fixtures).
+"""Helpers of the sandbox tests (tests/sandbox/conftest.py holds the fixtures).
 
 Test commands stand in for the harness: a few lines of Python that read the
 request from stdin and print one report document, so these tests do not

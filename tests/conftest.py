@@ -1,0 +1,45 @@
+"""The fast loop, `pytest -m "not docker"`, runs only tests that need no engine
+or server beside pytest (docs/architecture.md, "Tests"); short-lived children of
+our own code, such as the harness or `grader` run on the host, are fine.
+
+`docker` marks a test that needs a Docker engine or a real server process: our
+redis-server, PostgreSQL 15, Celery worker processes, the API under uvicorn,
+Chromium (pyproject.toml's markers). A module marks itself (pytestmark) where
+the need is in its own code; this hook adds the marker to every test that uses
+a fixture starting one of those servers, so a new test that takes `client` in
+tests/service/ (which needs redis-server) is marked without anyone remembering to."""
+
+from __future__ import annotations
+
+import pytest
+
+# (defining module, fixture) -> what it starts. Their users reach them through
+# fixture closures: `settings`, `services`, `client`, `db`... of
+# tests/service/conftest.py all use redis_server. By definition, not by name
+# alone: tests/web/test_sessions.py has a `browser` fixture of its own.
+SERVER_FIXTURES = {
+    ("tests.service.conftest", "redis_server"): "our redis-server",
+    ("tests.service.conftest", "start_worker"): "Celery worker processes",
+    ("tests.service.test_postgres", "pg_url"): "a PostgreSQL 15 server",
+    ("tests.service.test_poison_worker", "poison_worker"): "Celery worker processes",
+    ("tests.helpers.browser_stack", "stack"): "uvicorn and a worker grading in Docker",
+    ("tests.helpers.browser_stack", "browser"): "Chromium",
+}
+
+
+def needs_a_server(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)  # the fixtures a test uses, with their definitions
+    if info is None:
+        return False
+    for name, definitions in info.name2fixturedefs.items():
+        used = definitions[-1].func  # the definition closest to the test wins
+        if (getattr(used, "__module__", ""), name) in SERVER_FIXTURES:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("docker") is None and needs_a_server(item):
+            item.add_marker(pytest.mark.docker)

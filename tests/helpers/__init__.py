@@ -1,0 +1,1 @@
+"""Helpers the tests (and bench/) import: `from tests.helpers.<module> import ...`."""
