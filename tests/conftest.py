@@ -12,6 +12,9 @@ tests/service/ (which needs redis-server) is marked without anyone remembering t
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
+
+from grader.auth import credentials
 
 # (defining module, fixture) -> what it starts. Their users reach them through
 # fixture closures: `settings`, `services`, `client`, `db`... of
@@ -43,3 +46,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("docker") is None and needs_a_server(item):
             item.add_marker(pytest.mark.docker)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process tests hash with argon2id's smallest cost: they test who may
+    sign in, not how slow a hash is (0.14 s each was a third of the fast
+    loop). The real parameters stay in every server process the `docker`
+    tests start, and in tests marked `real_password_hashes`, which check them."""
+    marks = request.node.get_closest_marker
+    if marks("docker") is None and marks("real_password_hashes") is None:
+        cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        monkeypatch.setattr(credentials, "_hasher", cheap)

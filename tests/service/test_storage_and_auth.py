@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import argon2
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -55,9 +56,11 @@ def test_development_generates_a_private_key_once(tmp_path: Path) -> None:
     assert config.secret_key(Settings(data_dir=tmp_path, secret_key="given")) == b"given"
 
 
+@pytest.mark.real_password_hashes
 def test_passwords_are_argon2() -> None:
     stored = hash_password("correct horse")
     assert stored.startswith("$argon2id$")
+    assert argon2.extract_parameters(stored) == argon2.profiles.RFC_9106_LOW_MEMORY
     assert verify_password(stored, "correct horse")
     assert not verify_password(stored, "wrong")
     assert not verify_password(None, "anything")
