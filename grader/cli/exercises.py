@@ -11,9 +11,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from grader.cli import mutants
+from grader.cli.check_view import print_check_summary
 from grader.cli.console import console, err_console, fail, step_progress, user_errors
-from grader.cli.render import check_summary
+from grader.cli.lint import lint, lint_before_check
+from grader.exercises.manifest import Runner
 from grader.exercises.pack import ExercisePack, discover, load_pack
+from grader.exercises.scaffold import SqlKind
 from grader.junit import write_junit
 from grader.sandbox_grading import ensure_image, grade_files
 from grader.selftest import ExerciseCheck, cases_of, check_pack
@@ -24,6 +27,7 @@ from sandbox import engine
 
 app = typer.Typer(help="List, create and prove exercises.", no_args_is_help=True)
 app.add_typer(mutants.app, name="mutant")
+app.command("lint")(lint)
 
 
 @app.command("list")
@@ -45,13 +49,21 @@ def list_exercises() -> None:
 def new(
     category: Annotated[str, typer.Argument(help="api-design, sql-optimization or security")],
     slug: Annotated[str, typer.Argument(help="lower-case-with-dashes")],
+    runner: Annotated[Runner | None, typer.Option(
+        help="The template's runner (default: the category's)")] = None,
+    source: Annotated[str | None, typer.Option(
+        "--from", metavar="SLUG", help="Copy this exercise of the catalogue instead")] = None,
+    sql_kind: Annotated[SqlKind | None, typer.Option(
+        help="sql runner: students submit a query or an index file (default: query)")] = None,
 ) -> None:
-    """Create a new exercise pack from a working template."""
+    """Create a new exercise pack from a working template, or as a copy of another."""
     from grader.exercises.scaffold import ScaffoldError, scaffold
 
     settings = get_settings()
     try:
-        path = scaffold(exercises_dir=settings.exercises_dir, category=category, slug=slug)
+        with user_errors():  # a broken --from pack is named like any other
+            path = scaffold(exercises_dir=settings.exercises_dir, category=category, slug=slug,
+                            runner=runner, sql_kind=sql_kind, source=source)
     except ScaffoldError as exc:
         fail(str(exc))
     console.print(f"created [bold]{path}[/]; prove it with: grader exercises check {path}")
@@ -69,10 +81,14 @@ def check(
     jobs: Annotated[int, typer.Option(min=1, max=16, help="Gradings run at once.")] = min(
         2, os.cpu_count() or 1
     ),
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Show every test of every case: outcome, points, time, message."
+    )] = False,
 ) -> None:
     """Prove exercises: reference at full marks, starter and mutants below, no flaky test."""
     settings = get_settings()
     roots = paths or [settings.exercises_dir]
+    lint_before_check(roots)  # no Docker work for a pack lint refuses
     with user_errors():
         packs = [load_pack(p) for p in discover(roots)]
         if not packs:
@@ -100,7 +116,7 @@ def check(
 
         for pack in packs:
             checks.append(check_pack(pack, runs=runs, grade=grade, progress=advance, jobs=jobs))
-    console.print(check_summary(checks))
+    print_check_summary(console, checks, verbose=verbose)
     if junit:
         write_junit(checks, junit)
         console.print(f"JUnit report: {junit}")

@@ -7,7 +7,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from grader.selftest import ExerciseCheck
 from grader_harness.report import Outcome, Report, Status
 
 STATUS_STYLE = {
@@ -69,25 +68,6 @@ def report_view(report: Report, *, title: str) -> Panel:
 
 def print_report(console: Console, report: Report, *, title: str) -> None:
     console.print(report_view(report, title=title))
-
-
-def check_summary(checks: list[ExerciseCheck]) -> Table:
-    table = Table(title="exercise self-test", expand=True)
-    table.add_column("exercise", no_wrap=True)
-    table.add_column("case", no_wrap=True)
-    table.add_column("scores", no_wrap=True)
-    table.add_column("result", overflow="fold", ratio=2)
-    for check in checks:
-        for i, result in enumerate(check.cases):
-            scores = ", ".join(f"{r.score:g}/{r.max_score:g}" for r in result.reports) or "-"
-            verdict = (
-                Text("ok", style="green")
-                if not result.problems
-                else Text("\n".join(result.problems), style="red")
-            )
-            table.add_row(check.pack.slug if i == 0 else "", result.case.label, scores, verdict)
-        table.add_section()
-    return table
 
 
 def submission_table(result: dict[str, object]) -> Table:

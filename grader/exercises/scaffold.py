@@ -8,11 +8,16 @@ edits it step by step instead of from an empty folder.
 Templates live in templates/<runner>/ as `*.j2` files: the suffix keeps
 ruff, mypy and pytest away from template test files and solutions, and is
 stripped on output. Path segments named `__module__` become the python
-runner's module name.
+runner's module name. A runner with several kinds of exercise (sql: a query
+or an index file) keeps what they share at the top of its folder and the
+rest in one sub-folder per kind (templates/sql/query/, templates/sql/indexes/).
+
+`--from SLUG` copies an existing pack instead (grader.exercises.pack_copy).
 """
 
 from __future__ import annotations
 
+import enum
 import keyword
 import re
 import shutil
@@ -21,6 +26,7 @@ from pathlib import Path
 
 import jinja2
 
+from grader.exercises import pack_copy
 from grader.exercises.manifest import SLUG_RE, Category, Runner
 from grader.exercises.pack import load_pack
 
@@ -38,6 +44,17 @@ RUNNER_FOR_CATEGORY: dict[Category, Runner] = {
 }
 
 
+class SqlKind(enum.StrEnum):
+    """What a student of an sql exercise submits."""
+
+    QUERY = "query"  # query.sql: one SELECT (sargable-date-filter)
+    INDEXES = "indexes"  # indexes.sql: CREATE INDEX statements (hot-lookup-index)
+
+
+# The kinds of each runner that has several; the first is the default.
+KINDS: dict[Runner, tuple[str, ...]] = {Runner.SQL: tuple(k.value for k in SqlKind)}
+
+
 class ScaffoldError(ValueError):
     """A pack that cannot be created; the message says why and what to do."""
 
@@ -52,6 +69,14 @@ class BadSlug(ScaffoldError):
 
 class PackExists(ScaffoldError):
     pass
+
+
+class BadOptions(ScaffoldError):
+    """An unknown runner or kind, or options that do not go together."""
+
+
+class UnknownSource(ScaffoldError):
+    """--from names no exercise; the message suggests the closest."""
 
 
 def _category(value: str) -> Category:
@@ -89,7 +114,9 @@ def _existing_pack(exercises_dir: Path, slug: str) -> Path | None:
     return None
 
 
-def _render_tree(source: Path, target: Path, context: dict[str, str]) -> None:
+def _render_tree(
+    source: Path, target: Path, context: dict[str, str], skip: tuple[str, ...] = ()
+) -> None:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(source),
         undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly
@@ -98,6 +125,8 @@ def _render_tree(source: Path, target: Path, context: dict[str, str]) -> None:
     )
     for template_path in sorted(source.rglob(f"*{TEMPLATE_SUFFIX}")):
         relative = template_path.relative_to(source)
+        if relative.parts[0] in skip:  # another kind's sub-folder
+            continue
         parts = [part.replace(MODULE_PLACEHOLDER, context["module"]) for part in relative.parts]
         parts[-1] = parts[-1].removesuffix(TEMPLATE_SUFFIX)
         out = target.joinpath(*parts)
@@ -106,14 +135,49 @@ def _render_tree(source: Path, target: Path, context: dict[str, str]) -> None:
         out.write_text(text, encoding="utf-8")
 
 
-def scaffold(*, exercises_dir: Path, category: str, slug: str) -> Path:
-    """Create exercises_dir/<category>/<slug>/ from the category's template and
-    return its path. Raises UnknownCategory, BadSlug or PackExists (all
-    ScaffoldError, a ValueError); never touches an existing folder."""
-    cat = _category(category)
-    _check_slug(slug)
-    runner = RUNNER_FOR_CATEGORY[cat]
-    target = exercises_dir / cat.value / slug
+def _runner(value: str | None, category: Category) -> Runner:
+    if value is None:
+        return RUNNER_FOR_CATEGORY[category]
+    try:
+        return Runner(value)
+    except ValueError:
+        known = ", ".join(r.value for r in Runner)
+        raise BadOptions(f"unknown runner {value!r}: use one of {known}") from None
+
+
+def _kind(runner: Runner, value: str | None) -> str | None:
+    kinds = KINDS.get(runner, ())
+    if value is None:
+        return kinds[0] if kinds else None
+    if not kinds:
+        raise BadOptions(f"--sql-kind is for the sql runner; runner {runner.value!r} "
+                         "has one template")  # fmt: skip
+    if value not in kinds:
+        raise BadOptions(f"unknown sql kind {value!r}: use one of {', '.join(kinds)}")
+    return value
+
+
+def _source(exercises_dir: Path, slug: str, runner: str | None, sql_kind: str | None) -> Path:
+    """The folder of the pack --from names, once the other options agree with it."""
+    folders = pack_copy.pack_folders(exercises_dir)
+    if slug not in folders:
+        close = pack_copy.closest(slug, list(folders))
+        hint = (f"; did you mean {', '.join(close)}?" if close
+                else f" (known: {', '.join(sorted(folders))})" if folders else "")
+        raise UnknownSource(f"--from {slug}: no exercise {slug!r} under {exercises_dir}{hint}")
+    pack = load_pack(folders[slug])  # a broken source is a ManifestError naming it
+    if sql_kind is not None:
+        raise BadOptions(f"--sql-kind picks a template, --from copies {slug!r} as it is: "
+                         "use one or the other")  # fmt: skip
+    if runner is not None and runner != pack.manifest.runner.value:
+        raise BadOptions(f"--from {slug} copies a {pack.manifest.runner.value!r} exercise; "
+                         f"--runner {runner} cannot convert it (leave --runner out)")  # fmt: skip
+    return pack.path
+
+
+def _claim(exercises_dir: Path, category: Category, slug: str) -> Path:
+    """The new pack's folder, made empty; never an existing one."""
+    target = exercises_dir / category.value / slug
     existing = _existing_pack(exercises_dir, slug)
     if existing is not None:
         raise PackExists(
@@ -127,16 +191,52 @@ def scaffold(*, exercises_dir: Path, category: str, slug: str) -> Path:
         target.mkdir()
     except FileExistsError:
         raise PackExists(f"{target} already exists: scaffold never overwrites") from None
+    return target
 
-    context = {
-        "slug": slug,
-        "category": cat.value,
-        "runner": runner.value,
-        "title": slug.replace("-", " ").capitalize(),
-        "module": _module_name(slug),
-    }
+
+def scaffold(
+    *,
+    exercises_dir: Path,
+    category: str,
+    slug: str,
+    runner: str | None = None,
+    sql_kind: str | None = None,
+    source: str | None = None,
+) -> Path:
+    """Create exercises_dir/<category>/<slug>/ and return its path: from the
+    template of `runner` (default: the category's) and `sql_kind` (sql only;
+    default "query"), or as a copy of the catalogue's pack `source`. Raises a
+    ScaffoldError (a ValueError: UnknownCategory, BadSlug, PackExists,
+    BadOptions, UnknownSource) before writing anything; never touches an
+    existing folder."""
+    cat = _category(category)
+    _check_slug(slug)
+    title = slug.replace("-", " ").capitalize()
+    origin = None
+    if source is not None:
+        origin = _source(exercises_dir, source, runner, sql_kind)
+    else:
+        chosen = _runner(runner, cat)
+        kind = _kind(chosen, sql_kind)
+    target = _claim(exercises_dir, cat, slug)
     try:
-        _render_tree(TEMPLATES / runner.value, target, context)
+        if origin is not None:
+            try:
+                pack_copy.copy_pack(origin, target, slug=slug, title=title, category=cat.value)
+            except pack_copy.ManifestRewriteError as exc:
+                raise BadOptions(f"--from {source}: {exc}") from None
+        else:
+            command = " ".join(["grader exercises new", cat.value, slug,
+                                *(["--runner", chosen.value] if runner else []),
+                                *(["--sql-kind", kind] if sql_kind and kind else [])])
+            context = {"slug": slug, "category": cat.value, "runner": chosen.value,
+                       "title": title, "module": _module_name(slug), "sql_kind": kind or "",
+                       "command": command}
+            kinds = KINDS.get(chosen, ())
+            root = TEMPLATES / chosen.value
+            _render_tree(root, target, context, skip=kinds)
+            if kind is not None:
+                _render_tree(root / kind, target, context)
         # The promise is a pack that validates now; a broken template must not
         # leave a half-made folder behind.
         load_pack(target)

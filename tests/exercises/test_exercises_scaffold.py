@@ -12,10 +12,12 @@ from grader.exercises.pack import content_hash, load_pack
 from grader.exercises.scaffold import (
     RUNNER_FOR_CATEGORY,
     TEMPLATES,
+    BadOptions,
     BadSlug,
     PackExists,
     ScaffoldError,
     UnknownCategory,
+    UnknownSource,
     scaffold,
 )
 
@@ -103,7 +105,7 @@ def test_refuses_unknown_categories(tmp_path: Path) -> None:
 
 
 def test_errors_are_value_errors() -> None:
-    for error in (ScaffoldError, UnknownCategory, BadSlug, PackExists):
+    for error in (ScaffoldError, UnknownCategory, BadSlug, PackExists, BadOptions, UnknownSource):
         assert issubclass(error, ValueError)
 
 
@@ -117,3 +119,28 @@ def test_a_pack_that_fails_validation_is_removed(
     with pytest.raises(ValueError, match="template bug"):
         scaffold(exercises_dir=tmp_path, category="security", slug="doomed")
     assert not (tmp_path / "security" / "doomed").exists()
+
+
+def test_refusals_come_before_anything_is_written(tmp_path: Path) -> None:
+    with pytest.raises(BadOptions, match="is for the sql runner"):
+        scaffold(exercises_dir=tmp_path, category="security", slug="fine-slug", sql_kind="indexes")
+    with pytest.raises(UnknownSource, match="no exercise 'nope'"):
+        scaffold(exercises_dir=tmp_path, category="security", slug="fine-slug", source="nope")
+    assert not any(tmp_path.rglob("*"))
+
+
+def test_a_copy_that_fails_validation_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scaffold(exercises_dir=tmp_path, category="security", slug="the-source")
+    real = scaffold_module.load_pack
+
+    def broken(path: Path) -> object:
+        if path.name == "the-copy":
+            raise ValueError("copy bug")
+        return real(path)
+
+    monkeypatch.setattr(scaffold_module, "load_pack", broken)
+    with pytest.raises(ValueError, match="copy bug"):
+        scaffold(exercises_dir=tmp_path, category="security", slug="the-copy", source="the-source")
+    assert not (tmp_path / "security" / "the-copy").exists()
