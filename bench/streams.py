@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))  # the repo root: tests.helpers (python -m bench.<
 
 from grader.db import Database, Role  # noqa: E402
 from grader.services import accounts  # noqa: E402
+from tests.helpers.live_service import http_ok  # noqa: E402
 from tests.helpers.service_fakes import make_pack  # noqa: E402
 from tests.helpers.service_processes import RedisServer, free_port, wait_for  # noqa: E402
 
@@ -112,7 +113,7 @@ def main() -> None:
                                 str(port)], env=env, stdout=subprocess.DEVNULL,
                                stderr=(work / "api.log").open("wb"), cwd=Path.cwd())
         try:
-            wait_for(lambda: _up(url), 60)
+            wait_for(lambda: http_ok(url + "/healthz"), 60)
             sub = httpx.post(f"{url}/api/v1/submissions",
                              headers={"Authorization": f"Bearer {tokens[0]}"},
                              json={"exercise": "hello-api", "files": {"app/main.py": "x\n"}})
@@ -127,13 +128,6 @@ def main() -> None:
             api.terminate()  # our own child, by pid
             api.wait(timeout=20)
             redis_server.stop()
-
-
-def _up(url: str) -> bool:
-    try:
-        return httpx.get(url + "/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 if __name__ == "__main__":

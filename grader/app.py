@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from grader import api, web
 from grader.api.body_limit import BodyLimit, BodyLimits
+from grader.auth import LoginThrottle
+from grader.http.stream_slots import StreamSlots
 from grader.services.wiring import Services, build_services
 from grader.settings import Settings, get_settings
 from grader.web.forms import MAX_ROWS
@@ -70,6 +72,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         docs_url="/docs", openapi_url="/openapi.json", **_form_limits(settings),
     )
     app.state.services = wired
+    # One of each per app: the throttle's in-process fallback and the stream
+    # counts must outlive a request (grader.http.deps, grader.http.stream_slots).
+    app.state.login_throttle = LoginThrottle.from_settings(wired.redis, wired.settings)
+    app.state.stream_slots = StreamSlots(per_user=wired.settings.max_streams_per_user,
+                                         total=wired.settings.max_streams)
     api.install(app)
     web.install(app)  # the pages at "/", after the API's routes
     # Outermost of our middleware: no body is read past its limit, whoever reads it.

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from grader.exercises.manifest import ManifestError
+from grader.exercises.pack import UnknownPack
 from grader.exercises.submission import SubmissionError
-from grader.services.catalog import UnknownExercise
 from grader.settings import Settings, get_settings
 from sandbox.errors import SandboxError
 
@@ -61,7 +61,7 @@ def user_errors() -> Iterator[None]:
     """Turn the domain's errors into one clear line and an exit code."""
     try:
         yield
-    except (ManifestError, SubmissionError, UnknownExercise) as exc:
+    except (ManifestError, SubmissionError, UnknownPack) as exc:
         fail(str(exc).strip("'\""))
     except SandboxError as exc:
         fail(f"the sandbox failed (not your code's fault): {exc}", EXIT_INFRASTRUCTURE)

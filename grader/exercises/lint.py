@@ -40,13 +40,12 @@ from grader.exercises.mutants import (
     load_patch,
     parse_patch_spec,
 )
-from grader.exercises.pack import MANIFEST, discover, load_pack
+from grader.exercises.pack import MANIFEST, README_MISSING, discover, load_pack
 from grader.exercises.submission import SubmissionError, read_submission
 
 __all__ = ["Finding", "Severity", "lint_pack", "lint_paths"]
 
 RUNNER_TABLES = {Runner.HTTP_APP: "http_app", Runner.PYTHON: "python", Runner.SQL: "sql"}
-_README_MISSING = "README.md (the prompt students read) is missing"  # load_pack's words
 
 
 def _raw_manifest(path: Path) -> dict[str, Any]:
@@ -104,7 +103,7 @@ def _loaded(path: Path, manifest: Manifest) -> list[Finding]:
     try:
         load_pack(path)
     except ManifestError as exc:
-        found.extend(f for f in from_error(exc) if f.message != _README_MISSING)
+        found.extend(f for f in from_error(exc) if f.message != README_MISSING)  # _readme's
     return found
 
 
@@ -141,9 +140,10 @@ def lint_pack(path: Path) -> list[Finding]:
     found += _readme(path)
     scoring = raw.get("scoring")
     policy = scoring.get("hidden_messages") if isinstance(scoring, dict) else None
-    found += markers.lint_tests(path, policy if isinstance(policy, str) else "author")
+    tests = testscan.collect(path)
+    found += markers.lint_tests(path, tests, policy if isinstance(policy, str) else "author")
     specs = mutant_specs(path, found)
-    found += markers.lint_must_fail(testscan.collect(path), specs)
+    found += markers.lint_must_fail(tests, specs)
     if manifest is not None:
         found += _loaded(path, manifest)
     return list(dict.fromkeys(found))

@@ -82,7 +82,8 @@ def _markers(test: TestFunction, policy: str) -> list[Finding]:
     return found
 
 
-def lint_tests(pack: Path, policy: str) -> list[Finding]:
+def lint_tests(pack: Path, tests: list[TestFunction], policy: str) -> list[Finding]:
+    """Test files that do not parse, then the markers of `tests` (testscan.collect(pack))."""
     found = []
     for _, _, path in testscan.test_files(pack):
         try:
@@ -91,7 +92,7 @@ def lint_tests(pack: Path, policy: str) -> list[Finding]:
             found.append(_finding(path, exc.lineno, f"not valid Python: {exc.msg}"))
         except (UnicodeDecodeError, ValueError) as exc:
             found.append(_finding(path, None, f"cannot be read as Python: {exc}"))
-    for test in testscan.collect(pack):
+    for test in tests:
         found.extend(_markers(test, policy))
     return found
 

@@ -11,6 +11,7 @@ graded). new_folder(), patch_to_folder() and folder_to_patch() back
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from grader.exercises.submission import SubmissionError, check_files, read_submi
 MUTANT_SPEC = "mutant.toml"
 PATCH_SUFFIX = ".patch"
 _IGNORED = {"__pycache__", ".DS_Store"}
+_NAME_MAX = 100
+_NAME_RE = re.compile(rf"\w[\w.-]{{0,{_NAME_MAX - 1}}}", re.ASCII)  # \w: [A-Za-z0-9_]
 SPEC_TEMPLATE = """\
 description = ""  # the mistake, in one sentence
 must_fail = []  # the tests this mutant must fail, e.g. ["test_x"]
@@ -123,10 +126,20 @@ def _free(pack: Path, name: str) -> None:
             raise ManifestError(taken, [f"mutant '{name}' exists already"])
 
 
+def check_name(pack: Path, name: str) -> None:
+    """The one rule for a NAME given to `mutant new|edit|save`: a plain file name
+    inside mutants/ (no separator, no leading dot or dash, nothing unprintable),
+    short enough for `<name>.patch` on any file system."""
+    if not _NAME_RE.fullmatch(name) or name.endswith(PATCH_SUFFIX):
+        raise ManifestError(pack / "mutants", [
+            f"bad mutant name {name!r}: use ASCII letters, digits, '-', '_' and '.', at most "
+            f"{_NAME_MAX} characters, not starting with '.' or '-' and without the "
+            f"{PATCH_SUFFIX} suffix (e.g. off-by-one-cursor)"])  # fmt: skip
+
+
 def new_folder(pack: Path, name: str) -> Path:
     """mutants/<name>/: a copy of solution/ and a mutant.toml to fill in."""
-    if not name or name != Path(name).name or name.startswith(".") or name.endswith(PATCH_SUFFIX):
-        raise ManifestError(pack / "mutants", [f"bad mutant name {name!r}"])
+    check_name(pack, name)
     _free(pack, name)
     target = pack / "mutants" / name
     shutil.copytree(pack / "solution", target, ignore=shutil.ignore_patterns("__pycache__"))
@@ -136,6 +149,7 @@ def new_folder(pack: Path, name: str) -> Path:
 
 def patch_to_folder(pack: Path, name: str) -> Path:
     """mutants/<name>.patch back into mutants/<name>/ to edit; removes the patch."""
+    check_name(pack, name)
     patch = pack / "mutants" / f"{name}{PATCH_SUFFIX}"
     if not patch.is_file():
         raise ManifestError(patch, [f"no patch mutant '{name}'"])
@@ -156,6 +170,7 @@ def patch_to_folder(pack: Path, name: str) -> Path:
 def folder_to_patch(pack: Path, name: str) -> Path:
     """mutants/<name>/ into mutants/<name>.patch; removes the folder once the
     patch is proven to give back exactly the folder's files."""
+    check_name(pack, name)
     folder = pack / "mutants" / name
     if not (folder / MUTANT_SPEC).is_file():
         raise ManifestError(folder / MUTANT_SPEC, [f"no folder mutant '{name}'"])

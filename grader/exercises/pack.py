@@ -7,6 +7,7 @@ ExercisePack; discover() finds packs below folders. Pure file I/O, no Docker.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +17,12 @@ from grader.exercises.mutants import MUTANT_SPEC, Mutant, load_mutants
 from grader.exercises.submission import SubmissionError, read_submission
 
 __all__ = [
-    "MANIFEST", "MUTANT_SPEC", "ExercisePack", "Mutant",
-    "content_hash", "discover", "load_pack", "pack_files",
+    "MANIFEST", "MUTANT_SPEC", "README_MISSING", "ExercisePack", "Mutant", "UnknownPack",
+    "content_hash", "discover", "load_pack", "pack_files", "pack_folder",
 ]  # fmt: skip
 
 MANIFEST = "exercise.toml"
+README_MISSING = "README.md (the prompt students read) is missing"
 # Never part of an exercise's identity: caches and editor droppings.
 _IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".DS_Store"}
 
@@ -95,7 +97,7 @@ def load_pack(path: Path) -> ExercisePack:
             f"{path.parent.name!r}"
         )
     if not (path / "README.md").is_file():
-        problems.append("README.md (the prompt students read) is missing")
+        problems.append(README_MISSING)
     for folder in ("starter", "solution", "tests"):
         if not (path / folder).is_dir():
             problems.append(f"folder '{folder}/' is missing")
@@ -130,3 +132,18 @@ def discover(roots: list[Path]) -> list[Path]:
         else:
             raise ManifestError(root, ["no such folder"])
     return sorted(set(found))
+
+
+class UnknownPack(LookupError):
+    """No pack below the root has this slug; the message suggests the closest."""
+
+
+def pack_folder(slug: str, root: Path) -> Path:
+    """The folder of the pack `slug` below `root`, found without loading it."""
+    folders = {p.name: p for p in discover([root])} if root.is_dir() else {}
+    if slug not in folders:
+        close = difflib.get_close_matches(slug, list(folders), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        known = f" (known: {', '.join(sorted(folders))})" if folders and not close else ""
+        raise UnknownPack(f"no exercise '{slug}' under {root}{hint}{known}")
+    return folders[slug]

@@ -3,20 +3,20 @@
 The whole folder of OTHER is copied (prompt, starter, solution, tests, data,
 mutants in both forms), caches left out, and the manifest's top-level `slug`,
 `title` and `category` are rewritten in place: its comments and layout stay
-as the author wrote them. scaffold() validates the options, claims the new
-folder and loads the result; this module only finds and copies.
+as the author wrote them. scaffold() finds the source (pack.pack_folder),
+validates the options, claims the new folder and loads the result; this
+module only copies.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import shutil
 import tomllib
 from pathlib import Path
 
-from grader.exercises.pack import MANIFEST, discover
+from grader.exercises.pack import MANIFEST
 
 # Never copied: caches and editor droppings (pack_files leaves them out too).
 IGNORED = ("__pycache__", ".pytest_cache", ".mypy_cache", ".DS_Store", "*.pyc")
@@ -24,17 +24,6 @@ IGNORED = ("__pycache__", ".pytest_cache", ".mypy_cache", ".DS_Store", "*.pyc")
 
 class ManifestRewriteError(ValueError):
     """A manifest whose top-level fields are not plain `key = "value"` lines."""
-
-
-def pack_folders(exercises_dir: Path) -> dict[str, Path]:
-    """Each pack of the catalogue by its folder name (its slug)."""
-    if not exercises_dir.is_dir():
-        return {}
-    return {path.name: path for path in discover([exercises_dir])}
-
-
-def closest(slug: str, known: list[str]) -> list[str]:
-    return difflib.get_close_matches(slug, known, n=3)
 
 
 def set_fields(text: str, fields: dict[str, str]) -> str:

@@ -28,7 +28,7 @@ import jinja2
 
 from grader.exercises import pack_copy
 from grader.exercises.manifest import SLUG_RE, Category, Runner
-from grader.exercises.pack import load_pack
+from grader.exercises.pack import UnknownPack, load_pack, pack_folder
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_SUFFIX = ".j2"
@@ -159,13 +159,11 @@ def _kind(runner: Runner, value: str | None) -> str | None:
 
 def _source(exercises_dir: Path, slug: str, runner: str | None, sql_kind: str | None) -> Path:
     """The folder of the pack --from names, once the other options agree with it."""
-    folders = pack_copy.pack_folders(exercises_dir)
-    if slug not in folders:
-        close = pack_copy.closest(slug, list(folders))
-        hint = (f"; did you mean {', '.join(close)}?" if close
-                else f" (known: {', '.join(sorted(folders))})" if folders else "")
-        raise UnknownSource(f"--from {slug}: no exercise {slug!r} under {exercises_dir}{hint}")
-    pack = load_pack(folders[slug])  # a broken source is a ManifestError naming it
+    try:
+        folder = pack_folder(slug, exercises_dir)
+    except UnknownPack as exc:
+        raise UnknownSource(f"--from {slug}: {exc}") from None
+    pack = load_pack(folder)  # a broken source is a ManifestError naming it
     if sql_kind is not None:
         raise BadOptions(f"--sql-kind picks a template, --from copies {slug!r} as it is: "
                          "use one or the other")  # fmt: skip

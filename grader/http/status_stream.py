@@ -114,11 +114,8 @@ def open_stream(request: Request, services: Services, user: User, submission_id:
     (a missing id is a plain 404), or a 429 when the user's or the server's
     streams are at their cap."""
     submissions.submission_status(db=services.db, user=user, submission_id=submission_id)
-    settings = services.settings
-    slots = slots_for(request.app, per_user=settings.max_streams_per_user,
-                      total=settings.max_streams)
     try:
-        slot = slots.acquire(user.id)
+        slot = slots_for(request.app).acquire(user.id)
     except TooManyStreams as exc:
         return exc.response()
     return SlotStream(_stream(request, services, user, submission_id, slot), slot)

@@ -91,16 +91,7 @@ class StreamSlots:
             return self._open if user_id is None else self._by_user.get(user_id, 0)
 
 
-_create_lock = threading.Lock()
-
-
-def slots_for(app: FastAPI, *, per_user: int, total: int) -> StreamSlots:
-    """The app's one StreamSlots (made on first use: the app factory is not ours)."""
-    slots: StreamSlots | None = getattr(app.state, "stream_slots", None)
-    if slots is None:
-        with _create_lock:
-            slots = getattr(app.state, "stream_slots", None)
-            if slots is None:
-                slots = StreamSlots(per_user=per_user, total=total)
-                app.state.stream_slots = slots
+def slots_for(app: FastAPI) -> StreamSlots:
+    """The app's one StreamSlots, made by grader.app.create_app."""
+    slots: StreamSlots = app.state.stream_slots
     return slots

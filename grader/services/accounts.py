@@ -113,7 +113,10 @@ def set_password(*, db: Database, name: str, password: str) -> User:
         if user is None:
             raise NotFound(f"no user {name!r}")
         user.password_hash = password_hash
-        user.session_version += 1
+        # In SQL (version + 1), so a concurrent "sign out everywhere" is not lost.
+        user.session_version = User.session_version + 1
+        session.flush()
+        session.refresh(user)
         return user
 
 

@@ -46,7 +46,10 @@ def set_role(*, db: Database, name: str, role: str, acting: User) -> User:
         if user.role != new_role.value:
             user.role = new_role.value
             # Pages opened under the old role end: the user signs in again.
-            user.session_version += 1
+            # In SQL (version + 1), so a concurrent bump is not lost.
+            user.session_version = User.session_version + 1
+            session.flush()
+            session.refresh(user)
         return user
 
 

@@ -193,17 +193,18 @@ def check(url: str, *, policy: CallbackPolicy, resolve: Resolver | None = None) 
     """The URL's target, resolved once, every address allowed; else CallbackRefused.
     `resolve` defaults to system_resolver, looked up at each call (tests replace it)."""
     scheme, host, port = parse(url)
+    literal = _is_ip(host)
     for own_host, own_port, what in policy.own:
-        if host == own_host and (port == own_port or not _is_ip(host)):
+        if host == own_host and (port == own_port or not literal):
             raise CallbackRefused(f"{host}:{port} is this service's own {what}")
     named = host in policy.hosts
-    if not _is_ip(host) and not named:
+    if not literal and not named:
         if "." not in host:
             raise CallbackRefused(f"{host!r} is a local name (no domain); a webhook must go "
                                   "to a public host")
         if host.endswith(_LOCAL_SUFFIXES):
             raise CallbackRefused(f"{host!r} is a local name; a webhook must go to a public host")
-    if _is_ip(host):
+    if literal:
         addresses = [host]
     else:
         try:

@@ -11,7 +11,6 @@ exercises check` is where authors see why.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import threading
 import time
@@ -23,14 +22,10 @@ from sqlalchemy.orm import Session
 
 from grader.db import Exercise
 from grader.exercises.manifest import ManifestError
-from grader.exercises.pack import ExercisePack, discover, load_pack
+from grader.exercises.pack import ExercisePack, discover, load_pack, pack_folder
 from grader.services.errors import NotFound
 
 log = logging.getLogger(__name__)
-
-
-class UnknownExercise(LookupError):
-    """No pack has this slug; the message suggests the closest ones."""
 
 
 def load_all(root: Path) -> list[ExercisePack]:
@@ -38,18 +33,13 @@ def load_all(root: Path) -> list[ExercisePack]:
 
 
 def find_pack(slug: str, root: Path) -> ExercisePack:
-    """The pack whose folder (and manifest slug) is `slug`.
+    """The pack whose folder (and manifest slug) is `slug`; UnknownPack with
+    the closest slugs suggested otherwise.
 
     Only that pack is loaded and validated, so one broken exercise does not
     stop grading of the others.
     """
-    paths = {p.name: p for p in discover([root])} if root.is_dir() else {}
-    if slug not in paths:
-        close = difflib.get_close_matches(slug, list(paths), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        known = f" (known: {', '.join(sorted(paths))})" if paths and not close else ""
-        raise UnknownExercise(f"no exercise '{slug}' under {root}{hint}{known}")
-    return load_pack(paths[slug])
+    return load_pack(pack_folder(slug, root))
 
 
 class Catalog:

@@ -49,7 +49,6 @@ from sandbox.errors import SandboxError
 log = logging.getLogger(__name__)
 
 
-
 class GradeFunction(Protocol):
     """How a worker grades (grader.sandbox_grading.grade_files, in a worker
     process: worker.runtime): a Report for any submission, a failing one too;

@@ -77,7 +77,8 @@ def sweep(*, db: Database, queue: Queue, queued_deadline: float,
     sent = [sub_id for sub_id in waiting if queue.enqueue(sub_id)]
     if sent:
         mark_enqueued(db=db, ids=sent)
-    failed = [sub_id for sub_id in waiting if sub_id not in set(sent)]
+    taken = set(sent)
+    failed = [sub_id for sub_id in waiting if sub_id not in taken]
     for sub_id in gave_up:
         if webhooks.wanted(db=db, submission_id=sub_id):
             queue.enqueue_webhook(sub_id)  # final now: its callback is due

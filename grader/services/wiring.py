@@ -37,7 +37,7 @@ class Services:
     @property
     def limits(self) -> SubmissionCaps:
         return SubmissionCaps(queue_max_depth=self.settings.queue_max_depth,
-                      max_submission_bytes=self.settings.max_submission_bytes)
+                              max_submission_bytes=self.settings.max_submission_bytes)
 
 
 def build_services(settings: Settings) -> Services:

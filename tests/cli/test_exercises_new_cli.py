@@ -150,3 +150,12 @@ def test_set_fields_touches_only_top_level_lines() -> None:
     assert '# slug = "comment"' in out and "# kept" in out
     with pytest.raises(ManifestRewriteError, match="category"):
         set_fields(text, {"category": "security"})
+
+
+@pytest.mark.parametrize("source", ["../security/mutant-forms", "security/mutant-forms",
+                                    "mutant-forms/..", "/etc", ".."])
+def test_from_finds_a_pack_by_slug_only(catalogue: Path, source: str) -> None:
+    before = content_hash(catalogue)
+    code, output = new("security", "never-made", "--from", source)
+    assert code == 2 and f"--from {source}: no exercise '{source}' under" in output
+    assert content_hash(catalogue) == before

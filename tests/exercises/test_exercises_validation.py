@@ -15,21 +15,7 @@ import pytest
 from grader.exercises.manifest import ManifestError, SubmissionRules, parse_manifest
 from grader.exercises.pack import discover, load_pack
 from grader.exercises.submission import SubmissionError, check_files, check_path
-
-MANIFEST = """\
-slug = "demo-pack"
-title = "Demo pack"
-category = "security"
-difficulty = "easy"
-runner = "python"
-
-[python]
-module = "demo"
-
-[submission]
-files = ["demo.py"]
-required = ["demo.py"]
-"""
+from tests.exercises.demo_pack import MANIFEST
 
 
 def make_pack(root: Path, manifest: str = MANIFEST) -> Path:

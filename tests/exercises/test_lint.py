@@ -14,23 +14,9 @@ import pytest
 from grader.exercises.findings import Finding, Severity
 from grader.exercises.lint import lint_pack, lint_paths
 from grader.exercises.patches import make_patch
+from tests.exercises.demo_pack import MANIFEST
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "exercises"
-
-MANIFEST = """\
-slug = "demo-pack"
-title = "Demo pack"
-category = "security"
-difficulty = "easy"
-runner = "python"
-
-[python]
-module = "demo"
-
-[submission]
-files = ["demo.py"]
-required = ["demo.py"]
-"""
 
 HIDDEN = '''\
 import pytest

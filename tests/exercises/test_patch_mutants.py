@@ -9,6 +9,7 @@ submitted calc.py in-process.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,51 @@ def test_the_cli_makes_and_saves_a_mutant(pack_dir: Path, monkeypatch: pytest.Mo
         assert missing.exit_code == 2 and "no folder mutant" in missing.output
     finally:
         get_settings.cache_clear()
+
+
+HOSTILE_NAMES = ["../x", "/abs", "a/b", "a\\b", "", ".", "..", ".hidden", "-x", "a\nb",
+                 "a\0b", "a\udcffb", "y" * 300, "halves.patch"]  # "\udcff": a bad byte in argv
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+@pytest.mark.parametrize("make", [new_folder, patch_to_folder, folder_to_patch])
+def test_hostile_mutant_names_are_refused_and_nothing_is_written(
+    pack_dir: Path, make: Callable[[Path, str], Path], name: str
+) -> None:
+    before = sorted(p.relative_to(pack_dir.parent) for p in pack_dir.parent.rglob("*"))
+    with pytest.raises(ManifestError, match="bad mutant name") as raised:
+        make(pack_dir, name)
+    assert raised.value.path == pack_dir / "mutants"
+    assert sorted(p.relative_to(pack_dir.parent) for p in pack_dir.parent.rglob("*")) == before
+
+
+@pytest.mark.parametrize("command", ["new", "edit", "save"])
+@pytest.mark.parametrize("name", ["../x", "/abs", "", "..", "y" * 300, "a\udcffb"])
+def test_the_cli_refuses_hostile_names_with_exit_2(
+    pack_dir: Path, monkeypatch: pytest.MonkeyPatch, command: str, name: str
+) -> None:
+    from grader.cli import mutants as mutants_cli
+
+    monkeypatch.setattr(mutants_cli, "get_settings",
+                        lambda: type("S", (), {"exercises_dir": pack_dir.parents[1]}))
+    done = CliRunner().invoke(mutants_cli.app, [command, "mutant-forms", name],
+                              env={"COLUMNS": "400"})
+    assert done.exit_code == 2, done.output
+    assert "bad mutant name" in done.output and "Traceback" not in done.output
+
+
+@pytest.mark.parametrize(("slug", "said"), [
+    ("mutant-form", "did you mean mutant-forms?"),
+    ("../security/mutant-forms", "no exercise '../security/mutant-forms' under"),
+])
+def test_the_cli_finds_packs_by_slug_only(
+    pack_dir: Path, monkeypatch: pytest.MonkeyPatch, slug: str, said: str
+) -> None:
+    from grader.cli import mutants as mutants_cli
+
+    monkeypatch.setattr(mutants_cli, "get_settings",
+                        lambda: type("S", (), {"exercises_dir": pack_dir.parents[1]}))
+    done = CliRunner().invoke(mutants_cli.app, ["new", slug, "fine-name"],
+                              env={"COLUMNS": "400"})
+    assert done.exit_code == 2 and said in " ".join(done.output.split())
+    assert not (pack_dir / "mutants" / "fine-name").exists()

@@ -13,7 +13,7 @@ from grader_harness.grade import limit_status
 from grader_harness.messages import author_message, clean_log, full_message, scrub
 from grader_harness.output import CUT_MARK, OutputMeter, Tail
 from grader_harness.protocol import Layout
-from grader_harness.report import Outcome, Status
+from grader_harness.report import MAX_OUTPUT_CHARS, Outcome, Status
 from grader_harness.results import Phase, _decide
 from grader_harness.wire import MAX_FRAME_BYTES, FrameError, decode, encode, frame_length
 from grader_harness.workspace import check_path, write_files
@@ -151,6 +151,24 @@ def test_meter_calls_back_past_the_limit_only() -> None:
     meter.add(b"!", own)
     assert meter.exceeded and calls == [11]
     assert own.text() == "1234567890!"
+
+
+def test_meter_takes_hostile_bytes_on_both_sides() -> None:
+    # Student bytes: NUL, invalid UTF-8, a UTF-8-encoded lone surrogate, a
+    # character split across chunks, then a huge line without a newline.
+    meter = OutputMeter(10_000_000, lambda: None)
+    own = Tail()
+    meter.add(b"nul\x00 bad\xff\xfe sur\xed\xa0\x80 split\xe2\x82", own)
+    meter.add(b"\xac\n", own)
+    meter.visible = False
+    meter.add(b"x" * 1_000_000, own)
+    shown, everything = meter.shown.text(), meter.tail.text()
+    assert shown.startswith("nul\x00 bad\ufffd\ufffd sur") and "split\u20ac\n" in shown
+    assert "xxx" not in shown and meter.withheld == 1_000_000
+    assert everything.startswith(CUT_MARK) and everything.endswith("x" * 100)
+    for text in (shown, everything, own.text()):
+        text.encode("utf-8")  # no lone surrogate survives decoding
+        assert len(text) <= MAX_OUTPUT_CHARS
 
 
 def phase(outcome: str, message: str | None = None, timed_out: bool = False) -> Phase:

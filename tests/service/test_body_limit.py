@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute
 from grader.app import UPLOAD_PATHS, create_app
 from grader.settings import Settings
 from grader.web.pages import API_PATHS
+from tests.helpers.live_service import http_ok
 from tests.helpers.service_fakes import make_pack
 from tests.helpers.service_processes import free_port, wait_for
 
@@ -72,19 +73,12 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     proc = subprocess.Popen([*cli, "api", "--port", str(port)], env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(url + "/healthz"), 60)
+        wait_for(lambda: http_ok(url + "/healthz"), 60)
         yield Api(url, proc.pid, token)
     finally:
         proc.terminate()  # our own child, by pid
         proc.wait(timeout=20)
         log.close()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def is_upload(path: str) -> bool:

@@ -71,3 +71,12 @@ def test_page_sign_in_is_throttled_per_address_too(
 
     assert [sign_in(attacker, "guess") for _ in range(6)] == [401] * 5 + [429]
     assert sign_in(owner, "s3cret-pw") == 303
+
+
+def test_a_spoofed_x_forwarded_for_is_not_another_address(attacker: TestClient) -> None:
+    """The count is keyed on the connection's address: a header the client
+    writes itself does not start a fresh count."""
+    codes = [attacker.post("/api/v1/tokens", auth=("lee", "guess"),
+                           headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code
+             for i in range(6)]
+    assert codes == [401] * 5 + [429]

@@ -111,6 +111,33 @@ def test_a_password_change_keeps_this_browser_and_ends_the_others(browser: Brows
     assert new.status_code == 303
 
 
+def test_a_password_change_refuses_another_users_token_and_hostile_passwords(
+        browser: Browser) -> None:
+    mine, theirs = browser(), browser()
+    sign_in(mine, "alice")
+    bobs = sign_in(theirs, "bob")
+    # Bob's CSRF token on Alice's session: refused, nothing changed.
+    forged = mine.post("/account/password", data={
+        "csrf_token": bobs, "current_password": password("alice"),
+        "new_password": "a-new-password"})
+    assert forged.status_code == 403
+    csrf = csrf_of(mine.get("/account").text)
+
+    def change_to(new: str) -> int:
+        return int(mine.post("/account/password", data={
+            "csrf_token": csrf, "current_password": password("alice"),
+            "new_password": new}).status_code)
+
+    assert change_to("x" * 5000) == 422  # over the field's 1024 characters
+    assert change_to("x" * 100_000) == 413  # over GRADER_MAX_FORM_BYTES, never parsed
+    not_utf8 = mine.post(
+        "/account/password", headers={"Content-Type": "application/x-www-form-urlencoded"},
+        content=b"csrf_token=" + csrf.encode()
+        + b"&current_password=%FF%FE%00&new_password=" + b"%FF" * 9)
+    assert not_utf8.status_code == 401 and "current password is wrong" in not_utf8.text
+    assert signed_in(theirs) and signed_in(mine)  # nothing ended
+
+
 def test_sign_out_everywhere_needs_the_csrf_token(browser: Browser) -> None:
     laptop = browser()
     sign_in(laptop, "alice")
