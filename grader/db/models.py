@@ -127,8 +127,17 @@ class Submission(Base):
     # cannot be recorded) still counts; grading_attempts - run_failures is
     # capped by GRADER_GRADE_MAX_ATTEMPTS (services.grading_jobs).
     grading_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
-    # The student's attempt number at this exercise; only graded runs count.
+    # The student's attempt number at this exercise (within its assignment, if
+    # any); only graded runs count, and a regrade keeps it.
     attempt_number: Mapped[int | None]
+    # Inside an assignment (grader.db.courses); none for practice submissions.
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), index=True)
+    # When the server received it. Deadlines are judged on this, never on when
+    # it was graded: queued_at moves on a regrade, this never does.
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The fraction taken off for lateness (grader.courses.rules.late_penalty),
+    # set on receipt and again when an extension or the late policy changes.
+    late_penalty: Mapped[float | None]
     reason: Mapped[str | None] = mapped_column(Text)  # why not_gradable
     # Who is grading it and until when: a claim keeps two workers apart.
     claim: Mapped[str | None] = mapped_column(String(64))
