@@ -314,3 +314,39 @@ def test_invalid_export_request_is_422_problem(client):
                        ("steps 11", {"format": "csv", "steps": 11}),
                        ("steps 'two'", {"format": "json", "steps": "two"})):
         check_problem(client.post("/exports", json=body), 422, f"POST /exports with {what}")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "A 422 problem lists what was wrong in 'errors': one object per problem, with the "
+    "'field' it concerns and a 'message'."
+)
+def test_invalid_export_request_names_the_fields(client):
+    for what, body, field in (("format 'xml'", {"format": "xml", "steps": 0}, "format"),
+                              ("steps 11", {"format": "csv", "steps": 11}, "steps")):
+        problem = check_problem(client.post("/exports", json=body), 422,
+                                f"POST /exports with {what}")
+        errors = problem.get("errors")
+        assert isinstance(errors, list) and errors, (
+            f"POST /exports with {what}: the problem needs a non-empty 'errors' list"
+        )
+        for entry in errors:
+            assert isinstance(entry, dict) and isinstance(entry.get("field"), str) and (
+                isinstance(entry.get("message"), str)
+            ), f"POST /exports with {what}: each entry of 'errors' needs 'field' and 'message'"
+        fields = {entry["field"].replace("/", ".").split(".")[-1] for entry in errors}
+        assert field in fields, f"POST /exports with {what}: 'errors' should name {field!r}"
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("steps is optional and defaults to 0: such a job is done at its first poll.")
+def test_steps_default_to_zero(client):
+    response = client.post("/exports", json={"format": "json"})
+    assert response.status_code == 202, (
+        f"POST /exports without 'steps': expected 202 Accepted, got {response.status_code}"
+    )
+    location = response.headers.get("location")
+    assert location, "the response to POST /exports has no Location header"
+    assert is_done(poll(client, urlsplit(location).path)), (
+        "a job created without 'steps' has steps=0, so it is done at its first poll"
+    )

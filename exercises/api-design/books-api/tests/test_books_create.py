@@ -94,6 +94,10 @@ def test_create_returns_201_and_the_book(client):
     response = client.post("/books", json=without_isbn)
     assert response.status_code == 201, "a book without an isbn is valid (isbn is optional)"
     assert response.json().get("isbn") is None, "a book created without an isbn has 'isbn': null"
+    newer = response.json().get("id")
+    assert isinstance(newer, int) and newer > book_id, (
+        "a book created later must get a larger id than every older one"
+    )
 
 
 @pytest.mark.points(2)
@@ -127,6 +131,8 @@ INVALID_BOOKS = [
     ("a title of 201 characters", {"title": "x" * 201}),
     ("a title that is a number", {"title": 42}),
     ("an empty author", {"author": ""}),
+    ("a blank author", {"author": "   "}),
+    ("an author of 201 characters", {"author": "y" * 201}),
     ("a year that is not a number", {"year": "nineteen"}),
     ("year 1449", {"year": 1449}),
     ("year 2101", {"year": 2101}),

@@ -109,7 +109,7 @@ def test_limit_out_of_range_is_422_problem(client):
     assert 2 <= len(items) <= 100, "GET /books?limit=100 must be accepted"
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(4)
 @pytest.mark.hint("Each page must continue exactly where the previous one ended.")
 def test_pages_have_no_duplicates_or_gaps(client):
     mine = create_books(client, 7)
@@ -123,7 +123,7 @@ def test_pages_have_no_duplicates_or_gaps(client):
     )
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(7)
 @pytest.mark.hint(
     "Books added between two page requests must not shift the next page: let the cursor "
     "remember where the last page ended (for example its last id), not how many were shown."

@@ -322,3 +322,79 @@ def test_unknown_document_is_404_problem(client):
     check_problem(read(client, 987654321), 404, "GET /documents/987654321")
     check_problem(put(client, 987654321, {"title": "x", "body": ""}, '"abc"'), 404,
                   "PUT /documents/987654321")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "POST answers 201 Created with Location: /documents/{id}; a document created without a "
+    "body has the body \"\"."
+)
+def test_create_answers_201_with_location(client):
+    title = unique("created")
+    response = client.post("/documents", json={"title": title})
+    assert response.status_code == 201, (
+        f"POST /documents with a title only: expected 201, got {response.status_code}"
+    )
+    doc = response.json()
+    location = response.headers.get("location", "")
+    assert location.split("?")[0].endswith(f"/documents/{doc.get('id')}") and (
+        location.startswith(("/", "http://", "https://"))
+    ), "the Location header should be /documents/{id}, with the 'id' of the new document"
+    assert doc.get("title") == title and doc.get("body") == "", (
+        "a document created without a body has the body \"\" (an empty string)"
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("If-Match: * matches any existing document: the write goes through (200).")
+def test_if_match_star_matches(client):
+    doc_id, _tag, _ = create(client)
+    new = {"title": unique("starred"), "body": "any version"}
+    response = put(client, doc_id, new, "*")
+    assert response.status_code == 200, (
+        f"PUT with If-Match: * on an existing document: expected 200, got {response.status_code}"
+    )
+    assert current(client, doc_id)[1].get("title") == new["title"], (
+        "PUT with If-Match: * must replace the document"
+    )
+    check_problem(put(client, 987654322, new, "*"), 404,
+                  "PUT /documents/987654322 with If-Match: * (no such document)")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "Check in the README's order: unknown id (404), then a missing If-Match (428), then a "
+    "stale one (412), and only then the body (422)."
+)
+def test_preconditions_are_checked_before_the_body(client):
+    doc_id, tag, doc = create(client)
+    invalid = {"title": "", "body": "x"}
+    check_problem(put(client, doc_id, invalid, None), 428,
+                  "PUT without If-Match and with an empty title")
+    check_problem(put(client, doc_id, invalid, '"stale"'), 412,
+                  'PUT with If-Match: "stale" and an empty title')
+    check_problem(patch(client, doc_id, {"title": None}, '"stale"'), 412,
+                  'PATCH with If-Match: "stale" and title null')
+    check_problem(put(client, 987654323, invalid, None), 404,
+                  "PUT /documents/987654323 (no such document) without If-Match")
+    assert current(client, doc_id) == (tag, doc), "a refused update must not change the document"
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("A 422 problem lists each wrong field in 'errors', with 'field' and 'message'.")
+def test_invalid_update_names_the_fields(client):
+    doc_id, tag, _ = create(client)
+    for what, new, field in (("an empty title", {"title": "", "body": "x"}, "title"),
+                             ("a body of 10001 characters", {"title": "ok", "body": "b" * 10_001},
+                              "body")):
+        problem = check_problem(put(client, doc_id, new, tag), 422, f"PUT with {what}")
+        errors = problem.get("errors")
+        assert isinstance(errors, list) and errors, (
+            f"PUT with {what}: the problem needs a non-empty 'errors' list"
+        )
+        for entry in errors:
+            assert isinstance(entry, dict) and isinstance(entry.get("field"), str) and (
+                isinstance(entry.get("message"), str)
+            ), f"PUT with {what}: each entry of 'errors' needs 'field' and 'message'"
+        fields = {entry["field"].replace("/", ".").split(".")[-1] for entry in errors}
+        assert field in fields, f"PUT with {what}: 'errors' should name {field!r}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -94,6 +95,42 @@ def test_missing_key_is_400_problem(client):
     )
 
 
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "An Idempotency-Key is 1 to 255 characters: a longer one is a 400 problem, and one of "
+    "exactly 255 characters is fine."
+)
+def test_key_length_is_limited_to_255(client):
+    body = payment()
+    too_long = "k" * 200 + uuid.uuid4().hex + "k" * 24
+    check_problem(post(client, body, too_long), 400,
+                  "POST /payments with an Idempotency-Key of 256 characters")
+    assert payments_described(client, body["description"]) == [], (
+        "a request refused for its too long key must not create a payment"
+    )
+    longest = uuid.uuid4().hex + "k" * 223
+    response = post(client, body, longest)
+    assert response.status_code == 201, (
+        "POST /payments with an Idempotency-Key of exactly 255 characters: expected 201, got "
+        f"{response.status_code}"
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "Check the Idempotency-Key first: a request without one is a 400, even when its body is "
+    "invalid too (the 422 for the body comes after)."
+)
+def test_missing_key_is_400_before_body_validation(client):
+    bad = payment(amount=0)
+    check_problem(post(client, bad, None), 400,
+                  "POST /payments without Idempotency-Key and with amount 0")
+    check_problem(post(client, b'{"amount": 10', None), 400,
+                  "POST /payments without Idempotency-Key and with a body that is not JSON")
+    check_problem(post(client, {"currency": "EUR"}, None), 400,
+                  "POST /payments without Idempotency-Key and without 'amount'")
+
+
 @pytest.mark.points(2)
 @pytest.mark.hint("A new key and a valid payment: 201 Created, the payment, and its Location.")
 def test_first_request_creates_payment(client):
@@ -143,7 +180,7 @@ def test_replay_returns_stored_response(client):
         )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 @pytest.mark.hint("However often a request is retried with its key, it charges exactly once.")
 def test_retries_create_exactly_one_payment(client):
     body, key = payment(amount=777), new_key()
@@ -223,7 +260,7 @@ def test_different_keys_are_different_payments(client):
     )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(7)
 @pytest.mark.hint(
     "Retries can arrive while the first request is still talking to the provider. Claim the "
     "key before you await anything; a retry meanwhile gets 409 Conflict."
@@ -268,6 +305,75 @@ def test_concurrent_retries_create_one_payment(base_url, call_timeout):
     assert ids <= {found[0].get("id")}, "every 201 for one key must carry the same payment"
 
 
+def race_retries(base_url: str, call_timeout: float, body: dict, key: str) -> list:
+    """One request in a thread, and retries with the same key sent back to back from here
+    until it has answered: some of them arrive while the first one is being charged."""
+    first: list = []
+
+    def send_first() -> None:
+        with httpx.Client(base_url=base_url, timeout=call_timeout) as own:
+            try:
+                first.append(post(own, body, key))
+            except BaseException as exc:  # reported by the caller
+                first.append(exc)
+
+    retries: list = []
+    with httpx.Client(base_url=base_url, timeout=call_timeout) as own:
+        thread = threading.Thread(target=send_first)
+        thread.start()
+        deadline = time.monotonic() + 2 * call_timeout
+        while thread.is_alive() and len(retries) < 100 and time.monotonic() < deadline:
+            try:
+                retries.append(post(own, body, key))
+            except BaseException as exc:  # reported by the caller
+                retries.append(exc)
+        thread.join(timeout=2 * call_timeout)
+    return first + retries
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint(
+    "A retry that arrives while the first request with its key is still being charged gets "
+    "409 Conflict (problem+json) at once; once the first has answered, retries get the replay."
+)
+def test_retry_while_in_progress_is_409(base_url, call_timeout, client):
+    # A race: in the rare case that no retry overlapped the charge, try again.
+    for _ in range(3):
+        body, key = payment(amount=640), new_key()
+        responses = race_retries(base_url, call_timeout, body, key)
+        for response in responses:
+            # The exception's text can quote the app's reply: name its type only.
+            assert isinstance(response, httpx.Response), (
+                f"a request failed: {type(response).__name__}"
+            )
+        statuses = [r.status_code for r in responses]
+        assert statuses and all(s in (201, 409) for s in statuses), (
+            "requests with one key sent while the first was in progress: expected 201 or 409, "
+            f"got {sorted(set(statuses))}"
+        )
+        if 409 in statuses:
+            break
+    else:
+        raise AssertionError(
+            "retries sent while the first request with their key was still being charged "
+            "never got 409 Conflict: they must not wait for the first request to finish"
+        )
+    for response in responses:
+        if response.status_code == 409:
+            check_problem(response, 409, "a retry while the first request is in progress")
+    created = [r for r in responses if r.status_code == 201]
+    assert created, "one of the requests with the key must have created the payment (201)"
+    after = post(client, body, key)
+    assert after.status_code == 201 and replayed(after), (
+        "once the first request has answered, a retry with its key must get the replay "
+        f"(201 with Idempotent-Replayed: true), got {after.status_code}"
+    )
+    assert after.json() == created[0].json(), "the replay must carry the original payment"
+    assert len(payments_described(client, body["description"])) == 1, (
+        "requests with one key created more than one payment"
+    )
+
+
 INVALID = [
     ("amount 0", {"amount": 0}, "amount"),
     ("a negative amount", {"amount": -500}, "amount"),
@@ -277,6 +383,7 @@ INVALID = [
     ("currency 'eur' (lowercase)", {"currency": "eur"}, "currency"),
     ("currency 'CHF' (not accepted)", {"currency": "CHF"}, "currency"),
     ("currency 'EURO'", {"currency": "EURO"}, "currency"),
+    ("a description of 201 characters", {"description": "d" * 201}, "description"),
 ]
 
 

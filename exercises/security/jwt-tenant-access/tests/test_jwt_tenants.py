@@ -243,11 +243,16 @@ def test_other_tenants_note_cannot_be_deleted(client, tokens):
 
 @pytest.mark.points(1)
 @pytest.mark.hint(
-    "Never take the tenant from the request body: it comes from the verified token only."
+    "Never take the tenant or the author from the request body: they come from the verified "
+    "token only (tenant and sub)."
 )
 def test_tenant_comes_from_the_token(client, tokens):
     mine, victim = tokens.new_tenant(), tokens.new_tenant()
-    note = create_note(client, tokens.token(mine), tenant=victim)
+    note = create_note(client, tokens.token(mine, subject="user-honest"), tenant=victim,
+                       author="user-framed")
+    assert note.get("author") == "user-honest", (
+        "POST /notes with an 'author' field in the body used it; the author is the token's sub"
+    )
     assert note.get("tenant") == mine, (
         "POST /notes with a 'tenant' field in the body created the note in that tenant; "
         "the tenant must come from the token"
@@ -255,4 +260,32 @@ def test_tenant_comes_from_the_token(client, tokens):
     listed = client.get("/notes", headers=bearer(tokens.token(victim)))
     assert listed.status_code == 200 and listed.json().get("items") == [], (
         "a note was planted in another tenant through the request body"
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "A note's title is 1 to 200 characters and its body at most 10000 (default \"\"); "
+    "anything else is a 422 problem."
+)
+def test_note_fields_are_validated(client, tokens):
+    token = tokens.token(tokens.new_tenant())
+    for what, body in (("an empty title", {"title": "", "body": "x"}),
+                       ("a title of 201 characters", {"title": "t" * 201, "body": "x"}),
+                       ("no title", {"body": "x"}),
+                       ("a body of 10001 characters", {"title": "ok", "body": "b" * 10_001})):
+        response = client.post("/notes", json=body, headers=bearer(token))
+        assert response.status_code == 422, (
+            f"POST /notes with {what}: expected 422, got {response.status_code}"
+        )
+        assert media_type(response) == "application/problem+json", (
+            f"POST /notes with {what}: a 422 is a problem+json document"
+        )
+    assert client.get("/notes", headers=bearer(token)).json().get("items") == [], (
+        "a refused POST /notes must not create a note"
+    )
+    response = client.post("/notes", json={"title": "t" * 200}, headers=bearer(token))
+    assert response.status_code == 201 and response.json().get("body") == "", (
+        "POST /notes with a title of 200 characters and no body must create a note with the "
+        f"body \"\", got {response.status_code}"
     )

@@ -186,12 +186,15 @@ def test_verify_never_raises_on_garbage(student, data_dir):
         )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(9)
 @pytest.mark.hint(
-    "Legacy digest: sha256(bytes.fromhex(salt) + password.encode('utf-8')).hexdigest()."
+    "During the migration the database holds legacy sha256 hashes and Argon2id hashes side by "
+    "side: verify_password must accept both. Legacy digest: "
+    "sha256(bytes.fromhex(salt) + password.encode('utf-8')).hexdigest()."
 )
 def test_legacy_hashes_verify(student, data_dir):
-    for entry in load_data(data_dir)["legacy"]:
+    data = load_data(data_dir)
+    for entry in data["legacy"]:
         password, stored = entry["password"], entry["hash"]
         assert verify(student, password, stored, "a legacy hash") is True, (
             "verify_password rejected the right password for a legacy sha256 hash"
@@ -199,6 +202,16 @@ def test_legacy_hashes_verify(student, data_dir):
         assert verify(student, "wrong-" + password, stored, "a legacy hash") is False, (
             "verify_password accepted a wrong password for a legacy sha256 hash"
         )
+    # The same database already holds migrated users: both kinds must verify.
+    current = data["argon2_current"]
+    what = "an Argon2id hash of a user who already migrated"
+    assert verify(student, current["password"], current["hash"], what) is True, (
+        f"verify_password rejected the right password for {what}: legacy and Argon2id hashes "
+        "must both verify"
+    )
+    assert verify(student, current["password"] + "!", current["hash"], what) is False, (
+        f"verify_password accepted a wrong password for {what}"
+    )
 
 
 @pytest.mark.points(2)
@@ -286,4 +299,28 @@ def test_empty_password(student, data_dir):
     for stored in (data["argon2_empty"], data["legacy_empty"]):
         assert verify(student, "", stored, "the empty password") is False, (
             "verify_password('', stored) must be False, even for a hash of the empty string"
+        )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "Compare the legacy digest with hmac.compare_digest: == stops at the first differing "
+    "character and leaks, through its timing, how much of the digest matched."
+)
+def test_legacy_digest_compared_in_constant_time(workspace):
+    source = (workspace / "passwords.py").read_text(encoding="utf-8")
+    assert "compare_digest" in source, (
+        "passwords.py never calls hmac.compare_digest (or secrets.compare_digest): compare "
+        "digests in constant time, not with =="
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "needs_rehash answers True for a string that is not a hash at all; it never raises."
+)
+def test_needs_rehash_true_for_non_hashes(student):
+    for stored in ("not a hash", "", "$argon2id$v=19$m=oops", "md5$00$" + "0" * 32):
+        assert rehash(student, stored, f"the stored value {short(stored)}") is True, (
+            f"needs_rehash must be True for {short(stored)}, which is not a hash it accepts"
         )

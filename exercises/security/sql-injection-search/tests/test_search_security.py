@@ -259,3 +259,41 @@ def test_insert_stores_names_literally(client):
     assert names(search(client, f"injected {t}")) == [tricky], (
         "a name must never add a second row to the table"
     )
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("limit is an integer from 1 to 100: anything else is answered with 422.")
+def test_limit_out_of_range_is_422(client):
+    for bad in (0, -1, 101, 5000, "ten"):
+        response = client.get("/people/search", params={"q": "", "limit": bad})
+        assert response.status_code == 422, (
+            f"GET /people/search?limit={bad}: expected 422, got {response.status_code}"
+        )
+    assert len(search(client, "", limit=1)) == 1, "limit=1 must answer exactly one person"
+    assert len(search(client, "", limit=100)) <= 100, "limit=100 must be accepted"
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint(
+    "POST /people: name and email are 1 to 200 characters, city 1 to 100; anything else is 422."
+)
+def test_person_field_lengths_are_checked(client):
+    t = tag()
+    good = {"name": f"Len Check {t}", "email": f"{t}@example.org", "city": "Galway"}
+    for what, change in (("an empty name", {"name": ""}),
+                         ("a name of 201 characters", {"name": f"{t} " + "n" * 190}),
+                         ("an empty email", {"email": ""}),
+                         ("an email of 201 characters", {"email": "e" * 190 + f"@{t}"}),
+                         ("an empty city", {"city": ""}),
+                         ("a city of 101 characters", {"city": "c" * 101}),
+                         ("a missing city", {"city": None})):
+        person = {k: v for k, v in {**good, **change}.items() if v is not None}
+        response = client.post("/people", json=person)
+        assert response.status_code == 422, (
+            f"POST /people with {what}: expected 422, got {response.status_code}"
+        )
+    assert names(search(client, t)) == [], "a refused POST /people must not store anyone"
+    edge = {"name": f"{t} " + "N" * 189, "email": "E" * 189 + f"@{t}", "city": "C" * 100}
+    assert len(edge["name"]) == 200 and len(edge["email"]) == 200
+    created = add(client, edge["name"], city=edge["city"], email=edge["email"])
+    assert created.get("city") == edge["city"], "a city of exactly 100 characters must be stored"

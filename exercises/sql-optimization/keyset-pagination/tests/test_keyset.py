@@ -23,7 +23,13 @@ def cursor(sql, dataset, page):
 
 
 def explain_both(sql, dataset, page):
+    """The plans of the page after `page`, once its rows are right: a fast query that
+    returns the wrong page earns no points for its speed."""
     params = cursor(sql, dataset, page)
+    sql.assert_same_rows(sql.student(dataset=dataset, params=params),
+                         sql.reference(dataset=dataset, params=params),
+                         what=f"the page after page {page} (dataset {dataset}; "
+                              "its cost counts only once its rows are right)")
     return (sql.explain_student(dataset=dataset, params=params),
             sql.explain_reference(dataset=dataset, params=params))
 
@@ -62,3 +68,12 @@ def test_buffers_within_2x_of_target(sql):
             mine, target = explain_both(sql, dataset, page)
             sql.assert_buffers_within(mine, target, 2,
                                       what=f"the page after page {page} ({dataset})")
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("The columns are id, title, published_at, with those names and in that order.")
+def test_column_names(sql):
+    params = cursor(sql, "main", PAGES["main"][0])
+    sql.assert_same_rows(sql.student(dataset="main", params=params),
+                         sql.reference(dataset="main", params=params), check_columns=True,
+                         what=f"the page after page {PAGES['main'][0]}")

@@ -13,6 +13,11 @@ def cases():
 def assert_tier(sql, factor):
     # One city per dataset: an N+1 plan costs about a second per report here.
     for dataset, city in [("main", "Bilbao"), ("alt", "Liege")]:
+        # A fast report with the wrong rows earns no points for its speed.
+        sql.assert_same_rows(sql.student(dataset=dataset, params=[city]),
+                             sql.reference(dataset=dataset, params=[city]),
+                             what=f"the report for {city} (its cost counts only once its "
+                                  "rows are right)")
         mine = sql.explain_student(dataset=dataset, params=[city])
         target = sql.explain_reference(dataset=dataset, params=[city])
         sql.assert_buffers_within(mine, target, factor, what=f"the report for {city}")

@@ -19,6 +19,11 @@ def cases():
 
 def assert_tier(sql, factor):
     for dataset, day in cases():
+        # A fast query with the wrong rows earns no points for its speed.
+        sql.assert_same_rows(sql.student(dataset=dataset, params=[day]),
+                             sql.reference(dataset=dataset, params=[day]),
+                             what=f"your query for {day} ({dataset}; its cost counts only "
+                                  "once its rows are right)")
         mine = sql.explain_student(dataset=dataset, params=[day])
         target = sql.explain_reference(dataset=dataset, params=[day])
         sql.assert_buffers_within(mine, target, factor, what=f"your query for {day} ({dataset})")
@@ -51,3 +56,13 @@ def test_buffers_within_10x_of_target(sql):
 @pytest.mark.hint("Compare the bare column with a range of timestamps.")
 def test_buffers_within_2x_of_target(sql):
     assert_tier(sql, 2)
+
+
+@pytest.mark.points(1)
+@pytest.mark.hint("The same columns as the original query: id, total, created_at, with those "
+                  "names and in that order.")
+def test_column_names(sql):
+    dataset, day = cases()[0]
+    sql.assert_same_rows(sql.student(dataset=dataset, params=[day]),
+                         sql.reference(dataset=dataset, params=[day]), check_columns=True,
+                         what=f"your query for {day} (dataset {dataset})")
