@@ -29,7 +29,13 @@ from grader.web.pages import API_PATHS, SECURITY_HEADERS, templates
 log = logging.getLogger(__name__)
 # The routes that take a submission's files; every other one takes a small form at most.
 UPLOAD_PATHS = (re.compile(re.escape(api.PREFIX) + "/submissions"),
-                re.compile("/exercises/[^/]+/submit"))
+                re.compile("/exercises/[^/]+/submit"),
+                # Published packs (api/publishing.py, web/publishing.py).
+                re.compile(re.escape(api.PREFIX) + "/exercises"),
+                re.compile("/author/publish"),
+                # Course rosters (api/courses.py, web/courses.py), capped again by their reader.
+                re.compile(re.escape(api.PREFIX) + "/courses/[^/]+/roster"),
+                re.compile("/courses/[^/]+/roster"))
 
 
 def _too_large_page(detail: str) -> Response:

@@ -102,6 +102,16 @@ class Settings(BaseSettings):
     # this many failures are free, then each costs a doubling wait up to the cap.
     login_free_failures: Annotated[int, Field(ge=1)] = 5
     login_max_delay_seconds: Annotated[int, Field(ge=1)] = 900
+    # Published packs (docs/authoring.md, "Publishing through the service"):
+    # caps on an uploaded archive (grader.exercises.archive.ArchiveLimits), and
+    # whether `POST /exercises/sync` may clone local paths and file:// URLs on
+    # the server (true suits one machine; production should turn it off).
+    publish_max_upload_bytes: Annotated[int, Field(ge=1024)] = 4_000_000
+    publish_max_total_bytes: Annotated[int, Field(ge=1024)] = 20_000_000
+    publish_max_file_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
+    publish_max_files: Annotated[int, Field(ge=1)] = 2_000
+    publish_max_ratio: Annotated[float, Field(gt=1)] = 100.0
+    sync_allow_local: bool = True
     # /metrics: without a token only loopback clients may scrape; with one,
     # every scrape must send `Authorization: Bearer <token>`.
     metrics_token: SecretStr | None = None

@@ -24,7 +24,7 @@ from grader.settings import Settings, get_settings
 
 def make_celery(settings: Settings) -> Any:
     broker = config.redis_url(settings)
-    app = Celery("grader", broker=broker, include=["worker.tasks"])
+    app = Celery("grader", broker=broker, include=["worker.tasks", "worker.authoring"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

@@ -13,6 +13,7 @@ from grader.exercises.pack import ExercisePack
 from grader.services import config
 from grader.services.catalog import Catalog
 from grader.services.grading_jobs import GradeFunction
+from grader.services.published_catalog import service_catalog
 from grader.settings import Settings
 from grader_harness.report import Report
 
@@ -73,10 +74,10 @@ _current: Runtime | None = None
 def runtime(settings: Settings) -> Runtime:
     global _current
     if _current is None or _current.pid != os.getpid():
+        db = Database(config.database_url(settings))
         _current = Runtime(
-            pid=os.getpid(), settings=settings,
-            db=Database(config.database_url(settings)),
-            catalog=Catalog(settings.exercises_dir),
+            pid=os.getpid(), settings=settings, db=db,
+            catalog=service_catalog(settings, db),  # disk packs and proven published ones
             secret=config.secret_key(settings),
         )
     return _current

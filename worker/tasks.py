@@ -14,8 +14,16 @@ from celery.signals import (  # type: ignore[import-untyped]
     worker_shutdown,
 )
 
-from grader.services import grading_jobs, sweep, webhooks
-from grader.services.queue import GRADE_TASK, QUEUE_NAME, SWEEP_TASK, WEBHOOK_TASK, CeleryQueue
+from grader.lti.keys import tool_key
+from grader.services import grading_jobs, lti_passback, proving_sweep, sweep, webhooks
+from grader.services.queue import (
+    GRADE_TASK,
+    LTI_PASSBACK_TASK,
+    QUEUE_NAME,
+    SWEEP_TASK,
+    WEBHOOK_TASK,
+    CeleryQueue,
+)
 from grader.settings import Settings
 from sandbox.errors import SandboxError
 from worker import runtime
@@ -55,7 +63,31 @@ def grade(self: Any, submission_id: str) -> str:
     final = result in (grading_jobs.Result.GRADED, grading_jobs.Result.NOT_GRADABLE)
     if final and webhooks.wanted(db=rt.db, submission_id=submission_id):
         CeleryQueue(app).enqueue_webhook(submission_id)
+    if result is grading_jobs.Result.GRADED:
+        _scores_changed(rt.db, submission_id)
     return result.value
+
+
+def _scores_changed(db: Any, submission_id: str) -> None:
+    """LTI passbacks for the new score; never fails the grading already recorded."""
+    try:
+        lti_passback.submission_scored(db=db, queue=CeleryQueue(app), submission_id=submission_id)
+    except Exception:
+        log.exception("LTI passback for %s not queued", submission_id)
+
+
+@task(bind=True, name=LTI_PASSBACK_TASK, acks_late=True, max_retries=None)
+def lti_passback_task(self: Any, passback_id: int) -> str:
+    """Post one score to the LMS; a failure is recorded on the row (instructors
+    see it), then retried with the webhooks' backoff and retry budget."""
+    settings = _settings()
+    rt = runtime.runtime(settings)
+    outcome = lti_passback.send(db=rt.db, key=tool_key(settings), passback_id=passback_id)
+    retries = int(self.request.retries or 0)
+    if outcome != "failed" or retries >= settings.webhook_max_retries:
+        return outcome
+    raise self.retry(countdown=settings.webhook_backoff_seconds * (2**retries),
+                     max_retries=settings.webhook_max_retries)
 
 
 @task(bind=True, name=WEBHOOK_TASK, acks_late=True, max_retries=None)
@@ -83,9 +115,26 @@ def sweep_task() -> dict[str, int]:
                          queued_deadline=settings.queued_deadline_seconds,
                          max_attempts=settings.grade_max_attempts)
     removed = _remove_orphans(settings)
+    try:  # LTI passbacks marked by services without a queue (extensions, releases...)
+        lti_passback.enqueue_pending(db=rt.db, queue=CeleryQueue(app))
+    except Exception:
+        log.exception("LTI passback sweep failed")
+    proving = _sweep_proving(rt.db)
     return {"requeued_running": len(result.requeued_running), "enqueued": len(result.enqueued),
             "failed": len(result.failed), "not_gradable": len(result.gave_up),
-            "orphans_removed": removed}
+            "orphans_removed": removed, **proving}
+
+
+def _sweep_proving(db: Any) -> dict[str, int]:
+    """Published versions stuck pending or checking (services.proving_sweep);
+    never fails the rest of the sweep."""
+    try:
+        done = proving_sweep.sweep_proving(db=db, queue=CeleryQueue(app))
+    except Exception:
+        log.exception("proving sweep failed")
+        return {}
+    return {"proving_enqueued": len(done.enqueued), "proving_restarted": len(done.restarted),
+            "proving_failed": len(done.failed)}
 
 
 def _remove_orphans(settings: Settings) -> int:

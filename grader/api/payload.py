@@ -17,7 +17,7 @@ from grader.api.body_limit import BodyTooLarge
 from grader.services.errors import Invalid, TooLarge, UnsupportedMedia
 
 MAX_UPLOAD_FILES = 200  # the most any manifest may allow (manifest.py); the service checks
-MAX_UPLOAD_FIELDS = 20  # exercise, callback_url; unknown ones get a clear 422 from the model
+MAX_UPLOAD_FIELDS = 20  # exercise, callback_url, assignment; unknown ones: a clear 422
 
 
 class SubmissionIn(BaseModel):
@@ -25,6 +25,9 @@ class SubmissionIn(BaseModel):
     exercise: str = Field(min_length=1, max_length=200, description="the exercise's slug")
     files: dict[str, str] = Field(description="path -> UTF-8 text")
     callback_url: str | None = Field(None, description="POSTed the result when final")
+    assignment: str | None = Field(None, max_length=200,
+                                   description="course-slug/assignment-slug, to submit "
+                                               "inside an assignment (its rules apply)")
 
 
 def _schema() -> dict[str, Any]:
@@ -36,6 +39,7 @@ def _schema() -> dict[str, Any]:
             "files": {"type": "array", "items": {"type": "string", "format": "binary"},
                       "description": "one part per file; the part's filename is its path"},
             "callback_url": {"type": "string"},
+            "assignment": {"type": "string"},
         },
     }
     return {"requestBody": {"required": True, "content": {

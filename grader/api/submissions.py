@@ -24,7 +24,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no valid API token"},
-    403: {"description": "callback_url sent with a student's token"},
+    403: {"description": "callback_url sent with a student's token; or the assignment "
+                         "refuses it (not released, closed, no attempts left: the detail "
+                         "says why and when)"},
     409: {"description": "Idempotency-Key reused for a different request"},
     413: {"description": "request body over the server's cap (problem+json while streaming)"},
     415: {"description": "neither JSON nor multipart"},
@@ -49,7 +51,8 @@ async def submit(
     callbacks = policy_from_settings(services.settings)
     new = submissions.NewSubmission(
         user=user, exercise=payload.exercise, files=payload.files,
-        callback_url=payload.callback_url, idempotency_key=idempotency_key)
+        callback_url=payload.callback_url, idempotency_key=idempotency_key,
+        assignment=payload.assignment)
     view, created = await run_in_threadpool(
         lambda: submissions.create_submission(
             db=services.db, catalog=services.catalog, queue=services.queue,
@@ -67,11 +70,14 @@ def list_submissions(
     exercise: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    assignment: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[SubmissionView]:
-    """Your own submissions, newest first (authors and admins: everyone's)."""
+    """Your own submissions, newest first (authors and admins: everyone's;
+    course staff: also those in their courses' assignments). `assignment`:
+    course-slug/assignment-slug, only those made there."""
     return submissions.list_submissions(
-        db=services.db, user=user, exercise=exercise, limit=limit, offset=offset
-    )
+        db=services.db, user=user, exercise=exercise, limit=limit, offset=offset,
+        assignment=assignment)
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionView, responses=ERRORS)

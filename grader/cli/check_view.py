@@ -5,8 +5,9 @@ line still names its exercise and case for grep.
 
 --verbose prints lines everywhere and adds, under each case, each run's
 status and grading time against the wall limit, then every test with its
-outcome, points, time per run and message: the margins of tests that pass,
-not only the failures.
+outcome, points, time per run, message and what was printed during it
+(student code's output and the test's own, for the author): the margins of
+tests that pass, not only the failures.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from grader.cli.render import printed_lines
 from grader.selftest import CaseKind, CaseResult, ExerciseCheck
 from grader_harness.report import Outcome, TestResult
 
@@ -63,6 +65,8 @@ def details(check: ExerciseCheck, result: CaseResult) -> list[Text]:
         ))
         for message in dict.fromkeys(t.message for t in runs if t.message):
             lines.extend(Text("    " + part, style="dim") for part in message.splitlines())
+        for output in dict.fromkeys(t.author_output for t in runs if t.author_output):
+            lines.extend(printed_lines(output))
     return lines
 
 

@@ -7,9 +7,10 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from grader.cli import exercises, images, service
+from grader.cli import assignments, courses, exercises, gradebook, images, lti, service
 from grader.cli.console import EXIT_BAD_INPUT, print_error, settings_problems
 from grader.cli.grade import grade
+from grader.cli.publish import publish, sync
 
 app = typer.Typer(
     help="Grade backend coding exercises in hardened Docker sandboxes.",
@@ -17,7 +18,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(exercises.app, name="exercises")
+exercises.app.command("publish")(publish)  # to a running service (cli/publish.py)
+exercises.app.command("sync")(sync)
 app.add_typer(images.app, name="images")
+app.add_typer(lti.app, name="lti")
 app.command("grade")(grade)
 # The service: run it, manage accounts, submit to it.
 app.command("up")(service.up)
@@ -26,6 +30,9 @@ app.command("worker")(service.worker)
 app.command("submit")(service.submit)
 app.add_typer(service.users_app, name="users")
 app.add_typer(service.tokens_app, name="tokens")
+app.add_typer(courses.app, name="courses")
+app.add_typer(assignments.app, name="assignments")
+app.add_typer(gradebook.app, name="gradebook")
 
 
 def main() -> None:

@@ -63,7 +63,21 @@ def report_view(report: Report, *, title: str) -> Panel:
     output = report.author_output or report.output
     if output and not report.full_marks:
         parts.append(Text("output of the code (tail, all tests):\n" + output, style="dim"))
+    for test in report.tests:
+        if test.outcome in (Outcome.FAILED, Outcome.ERROR) and test.author_output:
+            parts.append(Text(f"printed during {test.name}:\n", style="dim").append(
+                test.author_output.rstrip("\n")))
     return Panel(Group(*parts), title=title, title_align="left")
+
+
+def printed_lines(text: str, indent: str = "    ") -> list[Text]:
+    """A test's `author_output` (what student code and the test printed while
+    it ran), indented under the test: for authors only, like all of this."""
+    if not text:
+        return []
+    lines = [Text(f"{indent}printed during the test:", style="dim")]
+    lines.extend(Text(f"{indent}| {line}", style="dim") for line in text.splitlines())
+    return lines
 
 
 def print_report(console: Console, report: Report, *, title: str) -> None:
@@ -72,8 +86,13 @@ def print_report(console: Console, report: Report, *, title: str) -> None:
 
 def submission_table(result: dict[str, object]) -> Table:
     """A submission as the API returns it: status, score and one row per test."""
-    table = Table(title=f"{result['exercise']}: {result['status']} "
-                        f"{result.get('score')}/{result.get('max_score')}")
+    score = f"{result.get('score')}/{result.get('max_score')}"
+    title = f"{result['exercise']}: {result['status']} {score}"
+    if result.get("assignment"):  # inside an assignment: say which, and any late penalty
+        title += f" in {result.get('course')}/{result['assignment']}"
+        if result.get("penalty_text"):
+            title += f" ({result['penalty_text']})"
+    table = Table(title=title)
     for column in ("test", "outcome", "points", "hint / message"):
         table.add_column(column)
     for test in result.get("tests") or []:  # type: ignore[attr-defined]

@@ -87,12 +87,16 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Gradings at once.")] = 2,
     beat: Annotated[bool, typer.Option(help="Also run the periodic sweep (one per site).")] = True,
     loglevel: Annotated[str, typer.Option()] = "INFO",
+    queues: Annotated[str, typer.Option(
+        help="Queues to consume: 'grading' (students) and 'authoring' (proving published "
+             "packs). In production run one worker per queue so builds never take the "
+             "slots gradings need.")] = "grading,authoring",
 ) -> None:
     """Run a Celery worker alone; add more on other hosts against the same
     Redis and database to scale out."""
     from worker.app import app as celery_app
 
-    argv = ["worker", "-n", f"{name}@%h", "-c", str(concurrency), "-Q", "grading",
+    argv = ["worker", "-n", f"{name}@%h", "-c", str(concurrency), "-Q", queues,
             f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
     if beat:
         schedule = config.data_dir(load_settings()) / f"beat-{name}.schedule"
@@ -175,6 +179,9 @@ def submit(
     url: Annotated[str, typer.Option(envvar="GRADER_URL")] = "http://127.0.0.1:8000",
     token: Annotated[str | None, typer.Option(envvar="GRADER_TOKEN")] = None,
     wait: Annotated[bool, typer.Option(help="Follow the status until graded.")] = False,
+    assignment: Annotated[str | None, typer.Option(
+        help="COURSE/ASSIGNMENT: submit inside an assignment (its deadline, "
+             "attempts and late policy apply).")] = None,
 ) -> None:
     """Submit files from a terminal; with --wait, show live status and the
     per-test table. Exit 0 full marks, 1 less, 2 bad input, 3 not gradable."""
@@ -182,7 +189,7 @@ def submit(
         fail("an API token is needed: --token or GRADER_TOKEN (grader tokens create NAME)")
     client = ApiClient(url, token or "")
     try:
-        result = client.submit(slug, read_local_files(files))
+        result = client.submit(slug, read_local_files(files), assignment=assignment)
         console.print(f"submitted {result['id']}: {result['status']}")
         if not wait:
             return

@@ -8,6 +8,16 @@ from grader.db.courses import (
     CourseMember,
     Extension,
 )
+from grader.db.lti import (
+    LtiContext,
+    LtiDeployment,
+    LtiIdentity,
+    LtiLineItem,
+    LtiNonce,
+    LtiPassback,
+    LtiPlatform,
+    LtiResourceLink,
+)
 from grader.db.models import (
     ApiToken,
     Base,
@@ -20,6 +30,12 @@ from grader.db.models import (
     WebhookDelivery,
     utcnow,
 )
+from grader.db.publishing import ActiveExercise as ActiveExercise  # registers the tables
+from grader.db.publishing import ExerciseOwner as ExerciseOwner
+from grader.db.publishing import ExerciseVersion as ExerciseVersion
+from grader.db.regrade_previews import ProvingRetry as ProvingRetry  # registers the tables
+from grader.db.regrade_previews import RegradePreview as RegradePreview
+from grader.db.regrade_previews import RegradePreviewItem as RegradePreviewItem
 from grader.db.session import Database
 
 __all__ = [
@@ -33,6 +49,14 @@ __all__ = [
     "Exercise",
     "Extension",
     "Grading",
+    "LtiContext",
+    "LtiDeployment",
+    "LtiIdentity",
+    "LtiLineItem",
+    "LtiNonce",
+    "LtiPassback",
+    "LtiPlatform",
+    "LtiResourceLink",
     "Role",
     "Submission",
     "SubmissionStatus",

@@ -13,8 +13,10 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.functional_validators import BeforeValidator
 
 from grader_harness import runners
+from grader_harness.app_env import check_env
 from grader_harness.runners import RUNNERS, RunnerSpec
 from sandbox.limits import SandboxLimits
 
@@ -119,6 +121,8 @@ class Scoring(_Strict):
 
 class HttpAppOptions(_Strict):
     app: str = "app.main:app"  # module:attribute of the ASGI app
+    # The student's app's environment only (rules: grader_harness.app_env).
+    env: Annotated[dict[str, str], BeforeValidator(check_env)] = {}
 
     @field_validator("app")
     @classmethod

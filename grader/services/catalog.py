@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -46,9 +47,17 @@ class Catalog:
     """Packs below a root, reloaded at most every `ttl` seconds (authors edit
     packs in place; a new content hash becomes a new exercise version)."""
 
-    def __init__(self, root: Path, *, ttl: float = 10.0) -> None:
+    def __init__(self, root: Path, *, ttl: float = 10.0,
+                 published: Callable[[], dict[str, ExercisePack]] | None = None) -> None:
         self.root = root
         self.ttl = ttl
+        # Proven published versions (services.published_catalog), asked on
+        # every use (one query; packs are cached by content hash) so a version
+        # proven or rolled back on another host counts at once. A disk pack
+        # wins over one of the same slug, which publishing refuses anyway.
+        self.published = published
+        self.disk_slugs: frozenset[str] = frozenset()
+        self._last_published: dict[str, ExercisePack] = {}
         self._packs: dict[str, ExercisePack] = {}
         self._loaded_at = float("-inf")
         self._lock = threading.Lock()
@@ -65,9 +74,19 @@ class Catalog:
                 continue
             packs[pack.slug] = pack
         with self._lock:
+            self.disk_slugs = frozenset(packs)
             self._packs = packs
             self._loaded_at = time.monotonic()
-        return packs
+        return self._with_published(packs)
+
+    def _with_published(self, packs: dict[str, ExercisePack]) -> dict[str, ExercisePack]:
+        if self.published is None:
+            return packs
+        try:
+            self._last_published = self.published()
+        except Exception:  # the database away: the versions we last knew
+            log.exception("published exercises could not be read; using the last known")
+        return {**self._last_published, **packs}
 
     def packs(self) -> dict[str, ExercisePack]:
         """The packs as last loaded. Past the ttl a reload starts in the
@@ -78,7 +97,7 @@ class Catalog:
             return self.reload()  # the first use: nothing to answer with yet
         if time.monotonic() - self._loaded_at > self.ttl:
             self._reload_in_background()
-        return self._packs
+        return self._with_published(self._packs)
 
     def _reload_in_background(self) -> None:
         with self._lock:

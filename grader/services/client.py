@@ -55,11 +55,14 @@ class ApiClient:
         return response.json()
 
     def submit(self, exercise: str, files: dict[str, str], *,
-               callback_url: str | None = None, idempotency_key: str | None = None) -> Any:
+               callback_url: str | None = None, idempotency_key: str | None = None,
+               assignment: str | None = None) -> Any:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         body: dict[str, Any] = {"exercise": exercise, "files": files}
         if callback_url:
             body["callback_url"] = callback_url
+        if assignment:
+            body["assignment"] = assignment
         return self._json(self.http.post("/submissions", json=body, headers=headers))
 
     def get(self, submission_id: str) -> Any:

@@ -29,6 +29,15 @@ class Forbidden(ServiceError):
     """The caller is known but their role does not allow this."""
 
 
+class Refused(Forbidden):
+    """A submission the assignment's rules refuse (not released, closed, no
+    attempts left); the message says why and when."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # grader.courses.rules.Refusal's value
+
+
 class Unauthorized(ServiceError):
     """No valid credentials."""
 
@@ -56,7 +65,7 @@ class UnsupportedMedia(ServiceError):
 
 
 HTTP_STATUS: dict[type[ServiceError], int] = {
-    NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Unauthorized: 401,
+    Refused: 403, NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Unauthorized: 401,
     RateLimited: 429, Unavailable: 503, TooLarge: 413, UnsupportedMedia: 415,
 }
 

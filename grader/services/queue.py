@@ -15,7 +15,14 @@ log = logging.getLogger(__name__)
 GRADE_TASK = "grader.grade"
 WEBHOOK_TASK = "grader.webhook"
 SWEEP_TASK = "grader.sweep"
+LTI_PASSBACK_TASK = "grader.lti_passback"  # args: [passback row id]
 QUEUE_NAME = "grading"  # the queue grading tasks travel on
+# Proving published packs (image builds, many gradings): a queue of its own,
+# so a build never waits in front of a student's grading (docs/authoring.md).
+PROVE_TASK = "grader.prove"
+# A regrade's dry run grades every targeted submission: authoring work too.
+REGRADE_PREVIEW_TASK = "grader.regrade_preview"  # args: [preview id]
+AUTHORING_QUEUE = "authoring"
 # A quick give-up: the submission is already safe in the database, so a
 # request should not hang while Redis is away; the sweep enqueues it later.
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -27,6 +34,9 @@ class Queue(Protocol):
 
     def enqueue_webhook(self, submission_id: str) -> bool: ...
 
+    def enqueue_passback(self, passback_id: int) -> bool:
+        """An LTI score passback (grader.services.lti_passback)."""
+
     def depth(self) -> int | None:
         """Messages waiting in the broker, or None if it cannot be asked."""
 
@@ -35,7 +45,7 @@ class CeleryQueue:
     def __init__(self, celery_app: Any) -> None:
         self.app = celery_app
 
-    def _send(self, name: str, submission_id: str) -> bool:
+    def _send(self, name: str, submission_id: str | int) -> bool:
         try:
             self.app.send_task(
                 name, args=[submission_id], queue=QUEUE_NAME,
@@ -51,6 +61,29 @@ class CeleryQueue:
 
     def enqueue_webhook(self, submission_id: str) -> bool:
         return self._send(WEBHOOK_TASK, submission_id)
+
+    def enqueue_passback(self, passback_id: int) -> bool:
+        return self._send(LTI_PASSBACK_TASK, passback_id)
+
+    def enqueue_prove(self, version_id: int) -> bool:
+        """Put a published version's proving job on the authoring queue."""
+        try:
+            self.app.send_task(PROVE_TASK, args=[version_id], queue=AUTHORING_QUEUE,
+                               retry=True, retry_policy=PUBLISH_RETRY)
+        except Exception as exc:  # the version stays pending; publishing again re-sends it
+            log.warning("could not enqueue the proving of version %s: %s", version_id, exc)
+            return False
+        return True
+
+    def enqueue_regrade_preview(self, preview_id: int) -> bool:
+        """Put a regrade preview (services.regrade_preview) on the authoring queue."""
+        try:
+            self.app.send_task(REGRADE_PREVIEW_TASK, args=[preview_id], queue=AUTHORING_QUEUE,
+                               retry=True, retry_policy=PUBLISH_RETRY)
+        except Exception as exc:  # the preview is marked failed: the author asks again
+            log.warning("could not enqueue regrade preview %s: %s", preview_id, exc)
+            return False
+        return True
 
     def depth(self) -> int | None:
         try:

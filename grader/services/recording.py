@@ -77,10 +77,13 @@ def record_report(
         session.flush()
         if sub.attempt_number is None:
             # Only graded runs count as attempts; a not_gradable one costs nothing.
+            # Counted per assignment: practice (no assignment) keeps its own count.
             earlier = session.scalar(
                 select(func.max(Submission.attempt_number)).where(
                     Submission.user_id == sub.user_id,
                     Submission.exercise_slug == sub.exercise_slug,
+                    Submission.assignment_id.is_(None) if sub.assignment_id is None
+                    else Submission.assignment_id == sub.assignment_id,
                 )
             )
             sub.attempt_number = int(earlier or 0) + 1

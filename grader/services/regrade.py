@@ -1,13 +1,18 @@
-"""Regrading (authors): run a submission again with the exercise's current
-version. The earlier run stays in the gradings table (the history); the
-submission only points at the newest."""
+"""Regrading (authors; course staff for their courses' assignments): run a
+submission again with the exercise's current version. The earlier run stays
+in the gradings table (the history); the submission only points at the
+newest. A regrade keeps received_at, late_penalty and attempt_number, so it
+never turns an on-time submission late nor costs an attempt."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from grader.db import Database, Submission, SubmissionStatus, User, utcnow
+from grader.services import assignment_submissions
+from grader.services.assignments import find
 from grader.services.catalog import Catalog, exercise_version
+from grader.services.course_access import staff_access
 from grader.services.errors import Conflict, Forbidden, NotFound
 from grader.services.queue import Queue
 from grader.services.submissions import get_submission, mark_enqueued, sees_all
@@ -38,9 +43,12 @@ def regrade_submission(
 ) -> SubmissionView:
     with db.session() as session:
         sub = session.get(Submission, submission_id)
-        if sub is None or (sub.user_id != user.id and not sees_all(user)):
+        known = assignment_submissions.readers(session, user)
+        if sub is None or not known.may_read(sub.user_id, sub.assignment_id,
+                                             sees_all=sees_all(user)):
             raise NotFound(f"no submission {submission_id!r}")
-        _require_author(user)
+        if not (sub.assignment_id is not None and known.staff(sub.assignment_id)):
+            _require_author(user)
         if not SubmissionStatus(sub.status).final:
             raise Conflict(f"submission {submission_id} is {sub.status}; regrade it once final")
         try:
@@ -74,6 +82,33 @@ def regrade_exercise(
         for sub in rows:
             _requeue(sub, version.id)
         ids = [sub.id for sub in rows]
+    refused = [sub_id for sub_id in ids if not queue.enqueue(sub_id)]
+    if refused:
+        mark_enqueued(db=db, ids=refused, enqueued=False)
+    return ids
+
+
+def regrade_assignment(
+    *, db: Database, catalog: Catalog, queue: Queue, user: User, course: str, assignment: str
+) -> list[str]:
+    """Course staff: re-queue the assignment's final submissions (each with its
+    exercise's current version); returns their ids."""
+    with db.session() as session:
+        found = find(session, course=course, slug=assignment, user=user)
+        staff_access(session, course, user)
+        rows = session.scalars(select(Submission).where(
+            Submission.assignment_id == found.assignment.id,
+            Submission.status.in_(
+                [SubmissionStatus.GRADED.value, SubmissionStatus.NOT_GRADABLE.value]),
+        )).unique().all()
+        ids = []
+        for sub in rows:
+            try:
+                pack = catalog.get(sub.exercise_slug)
+            except NotFound:
+                continue  # gone from the catalogue: its last result stands
+            _requeue(sub, exercise_version(session, pack).id)
+            ids.append(sub.id)
     refused = [sub_id for sub_id in ids if not queue.enqueue(sub_id)]
     if refused:
         mark_enqueued(db=db, ids=refused, enqueued=False)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from grader.db import Database, Grading, Role, Submission, SubmissionStatus, User, utcnow
 from grader.exercises.pack import ExercisePack
 from grader.exercises.submission import SubmissionError, check_files
-from grader.services import callback_policy
+from grader.services import assignment_submissions, callback_policy
 from grader.services.callback_policy import CallbackPolicy
 from grader.services.catalog import Catalog, exercise_version
 from grader.services.errors import (
@@ -45,6 +46,7 @@ class NewSubmission:
     files: dict[str, str]  # path -> text
     callback_url: str | None = None
     idempotency_key: str | None = None
+    assignment: str | None = None  # "course-slug/assignment-slug"; None: practice
 
 
 def sees_all(user: User) -> bool:
@@ -83,7 +85,10 @@ def create_submission(
 ) -> tuple[SubmissionView, bool]:
     """Store a submission as `queued` and enqueue it. Returns (view, created);
     a retried request with the same Idempotency-Key returns the first one.
-    `callbacks`: where a callback_url may point (default: public addresses only)."""
+    `callbacks`: where a callback_url may point (default: public addresses only).
+    Inside an assignment its rules decide on `received_at`, taken once here:
+    the server's time, never the client's (services.assignment_submissions)."""
+    received_at = utcnow()
     user, exercise, files = new.user, new.exercise, new.files
     callback_url, idempotency_key = new.callback_url, new.idempotency_key
     if idempotency_key is not None:
@@ -96,6 +101,10 @@ def create_submission(
         pack = catalog.get(exercise)
     except NotFound:
         raise Invalid(f"unknown exercise {exercise!r}") from None
+    target = None
+    if new.assignment is not None:
+        target = assignment_submissions.target(db=db, user=user, ref=new.assignment,
+                                               exercise=exercise)
     _check_text(files, limits.max_submission_bytes)
     try:
         files = check_files(files, pack.manifest.submission)
@@ -111,7 +120,8 @@ def create_submission(
                 f"too many submissions: at most {limiter.limit} per {limiter.window} s", wait
             )
     try:
-        sub_id = _insert(db, user, pack, files, callback_url, idempotency_key)
+        sub_id = _insert(db, user, pack, files, callback_url, idempotency_key,
+                         received_at=received_at, target=target)
     except IntegrityError:
         # The same Idempotency-Key raced us from a concurrent retry: theirs won.
         earlier = _replay(db, user, idempotency_key or "", exercise, files)
@@ -125,14 +135,22 @@ def create_submission(
 
 def _insert(
     db: Database, user: User, pack: ExercisePack, files: dict[str, str],
-    callback_url: str | None, idempotency_key: str | None,
+    callback_url: str | None, idempotency_key: str | None, *, received_at: datetime,
+    target: assignment_submissions.Target | None,
 ) -> str:
     with db.session() as session:
+        penalty = None
+        if target is not None:
+            # Counted and inserted in this one transaction (see admit).
+            penalty = assignment_submissions.admit(session, target=target, user=user,
+                                                   exercise=pack.slug, received_at=received_at)
         sub = Submission(
             user_id=user.id, exercise_id=exercise_version(session, pack).id,
             exercise_slug=pack.slug, files=files, files_bytes=_check_text(files, 1 << 62),
             status=SubmissionStatus.QUEUED.value, callback_url=callback_url,
-            idempotency_key=idempotency_key, queued_at=utcnow(),
+            idempotency_key=idempotency_key, queued_at=received_at,
+            received_at=received_at, late_penalty=penalty,
+            assignment_id=target.assignment_id if target is not None else None,
             # Set before the enqueue so the sweep leaves it alone meanwhile;
             # cleared again if the broker refuses it.
             enqueued_at=utcnow(),
@@ -179,34 +197,49 @@ def get_submission(*, db: Database, user: User, submission_id: str) -> Submissio
     cannot tell another student's id from a missing one)."""
     with db.reading() as session:
         sub = session.get(Submission, submission_id)
-        if sub is None or (sub.user_id != user.id and not sees_all(user)):
+        known = assignment_submissions.readers(session, user)
+        if sub is None or not known.may_read(sub.user_id, sub.assignment_id,
+                                             sees_all=sees_all(user)):
             raise NotFound(f"no submission {submission_id!r}")
         history = session.scalars(
             select(Grading).where(Grading.submission_id == sub.id).order_by(Grading.id)
         ).all()
-        return submission_view(sub, list(history), author=sees_all(user))
+        return known.view(sub, list(history), sees_all=sees_all(user))
+
 
 
 def list_submissions(
-    *, db: Database, user: User, exercise: str | None = None, limit: int = 50, offset: int = 0
+    *, db: Database, user: User, exercise: str | None = None, limit: int = 50, offset: int = 0,
+    assignment: str | None = None,
 ) -> list[SubmissionView]:
-    """The caller's own submissions, newest first; authors and admins see all."""
+    """The caller's own submissions, newest first; authors and admins see all,
+    course staff also those made in their courses' assignments. `assignment`
+    ("course/assignment"): only those made there."""
     query = select(Submission).order_by(Submission.queued_at.desc(), Submission.id)
     if not sees_all(user):
-        query = query.where(Submission.user_id == user.id)
+        query = query.where(or_(
+            Submission.user_id == user.id,
+            Submission.assignment_id.in_(assignment_submissions.staff_assignments(user))))
     if exercise is not None:
         query = query.where(Submission.exercise_slug == exercise)
     with db.reading() as session:
+        if assignment is not None:
+            query = query.where(Submission.assignment_id == assignment_submissions.assignment_id(
+                session, ref=assignment, user=user))
+        known = assignment_submissions.readers(session, user)
         rows = session.scalars(query.limit(limit).offset(offset)).unique().all()
-        return [submission_view(sub, author=sees_all(user)) for sub in rows]
+        return [known.view(sub, sees_all=sees_all(user)) for sub in rows]
 
 
 def submission_status(*, db: Database, user: User, submission_id: str) -> SubmissionStatus:
     """Just the status (for the events stream's polling), with the same access rule."""
     with db.reading() as session:
         row = session.execute(
-            select(Submission.status, Submission.user_id).where(Submission.id == submission_id)
+            select(Submission.status, Submission.user_id, Submission.assignment_id)
+            .where(Submission.id == submission_id)
         ).first()
-    if row is None or (row.user_id != user.id and not sees_all(user)):
+        allowed = row is not None and assignment_submissions.readers(session, user).may_read(
+            row.user_id, row.assignment_id, sees_all=sees_all(user))
+    if row is None or not allowed:
         raise NotFound(f"no submission {submission_id!r}")
     return SubmissionStatus(row.status)

@@ -10,6 +10,12 @@ output` policy let through the harness for the student. `author_output`, all
 of the student code's output (hidden tests' inputs it printed included), is
 filled in only when the caller asks for the author's view (`author=True`,
 for authors and admins); every default here is the student's view.
+
+Each test's own `author_output` (report version 3: what student code and the
+test printed while it ran) is not stored at all (recording builds the
+test_results rows field by field), so TestView has no such field and no
+view can show it; authors read it with `grader grade --json` and `grader
+exercises check --verbose` (tests/service/test_test_output_hidden.py).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from grader.courses.rules import describe_penalty
 from grader.db import Grading, Submission, SubmissionStatus, TestResultRow
 
 
@@ -68,6 +75,14 @@ class SubmissionView(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     history: list[GradingView] = []
+    # Inside an assignment (slugs; None for practice), and lateness: judged on
+    # received_at, the server's time of receipt, which a regrade never moves.
+    course: str | None = None
+    assignment: str | None = None
+    received_at: datetime | None = None
+    late_penalty: float | None = None
+    penalty_text: str = ""  # "late: 10 % off"
+    withheld: str | None = None  # what the assignment holds back from the student, and until when
 
 
 def test_view(row: TestResultRow) -> TestView:
@@ -100,6 +115,8 @@ def submission_view(sub: Submission, history: list[Grading] | None = None, *,
         attempt_number=sub.attempt_number, queued_at=sub.queued_at,
         started_at=sub.started_at, finished_at=sub.finished_at,
         history=[grading_view(g) for g in history or []],
+        received_at=sub.received_at, late_penalty=sub.late_penalty,
+        penalty_text=describe_penalty(sub.late_penalty),
     )
     grading = sub.current_grading
     if status is SubmissionStatus.GRADED and grading is not None:

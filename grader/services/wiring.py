@@ -11,6 +11,7 @@ from typing import Any
 from grader.db import Database
 from grader.services import config
 from grader.services.catalog import Catalog
+from grader.services.published_catalog import service_catalog
 from grader.services.queue import CeleryQueue, Queue, producer_app
 from grader.services.ratelimit import RateLimiter
 from grader.services.submissions import SubmissionCaps
@@ -48,10 +49,11 @@ def build_services(settings: Settings) -> Services:
     config.secret_key(settings)
     redis_url = config.redis_url(settings)
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+    db = Database(config.database_url(settings))
     return Services(
         settings=settings,
-        db=Database(config.database_url(settings)),
-        catalog=Catalog(settings.exercises_dir),
+        db=db,
+        catalog=service_catalog(settings, db),  # disk packs and proven published ones
         queue=CeleryQueue(producer_app(redis_url)),
         redis=client,
         limiter=RateLimiter(client, limit=settings.rate_limit_submissions,

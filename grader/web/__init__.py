@@ -7,12 +7,25 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from grader.web import admin, author, exercises, signin, submissions
+from grader.web import (
+    admin,
+    assignments,
+    author,
+    courses,
+    exercises,
+    gradebook,
+    lti,
+    signin,
+    submissions,
+)
 from grader.web.pages import HERE, install_errors
+from grader.web.publishing import router as publishing_router
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, exercises, submissions, author, admin):
+for module in (signin, exercises, submissions, author, admin, lti, assignments, gradebook,
+               courses):
     router.include_router(module.router)
+router.include_router(publishing_router)  # publishing packs (author pages)
 
 
 def install(app: FastAPI) -> None:

@@ -4,9 +4,9 @@ exercise (prompt, limits, starter download, submit form) and submitting."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -65,7 +65,7 @@ def _starter_rows(services: Services, slug: str) -> list[FileRow]:
 
 def _exercise_page(request: Request, services: Services, user: User, slug: str,
                    rows: list[FileRow] | None = None, error: str | None = None,
-                   status: int = 200) -> Response:
+                   status: int = 200, assignment: str | None = None) -> Response:
     with domain_errors():
         detail = exercise_views.exercise_detail(db=services.db, catalog=services.catalog,
                                                 settings=services.settings, slug=slug)
@@ -77,13 +77,15 @@ def _exercise_page(request: Request, services: Services, user: User, slug: str,
         "ex": detail, "prompt": render_markdown(detail.prompt), "rows": rows, "extra": extra,
         "error": error, "nonce": secrets.token_urlsafe(16),
         "best": stats.best_scores(db=services.db, user=user).get(slug),
+        "assignment": assignment,  # "course/assignment": the form submits inside it
     }, status=status)
 
 
 @router.get("/exercises/{slug}")
-def exercise_page(request: Request, slug: str, services: ServicesDep, user: WebUser
+def exercise_page(request: Request, slug: str, services: ServicesDep, user: WebUser,
+                  assignment: Annotated[str | None, Query(max_length=200)] = None
                   ) -> Response:
-    return _exercise_page(request, services, user, slug)
+    return _exercise_page(request, services, user, slug, assignment=assignment or None)
 
 
 @router.get("/exercises/{slug}/starter.zip")
@@ -104,12 +106,15 @@ async def submit(request: Request, slug: str, services: ServicesDep, user: WebUs
     form = await request.form()
     rows: list[FileRow] | None = None
     nonce = form.get("nonce")
+    field = form.get("assignment")
+    assignment = field[:200] if isinstance(field, str) and field else None
     try:
         files, rows = await read_files(form)
         new = submissions.NewSubmission(
             user=user, exercise=slug, files=files,
             # A double click sends the same form twice: one submission.
-            idempotency_key=f"web:{nonce}" if isinstance(nonce, str) and nonce else None)
+            idempotency_key=f"web:{nonce}" if isinstance(nonce, str) and nonce else None,
+            assignment=assignment)
         view, _ = await run_in_threadpool(
             lambda: submissions.create_submission(
                 db=services.db, catalog=services.catalog, queue=services.queue,
@@ -117,5 +122,5 @@ async def submit(request: Request, slug: str, services: ServicesDep, user: WebUs
     except ServiceError as exc:
         shown = [row for row in rows or [] if row.fixed or row.path or row.content]
         return _exercise_page(request, services, user, slug, rows=rows and shown,
-                              error=exc.message, status=status_of(exc))
+                              error=exc.message, status=status_of(exc), assignment=assignment)
     return redirect(request, f"/submissions/{view.id}")

@@ -102,8 +102,10 @@ def grade(tmp_path: Path, files: dict[str, str], hidden: dict[str, str],
 
 
 def student_facing(report: dict[str, Any]) -> str:
-    """Everything of the report but the author's copy of the output."""
-    return json.dumps({k: v for k, v in report.items() if k != "author_output"})
+    """Everything of the report but the author's copies of the output (the
+    report's and each test's)."""
+    tests = [{k: v for k, v in t.items() if k != "author_output"} for t in report["tests"]]
+    return json.dumps({k: v for k, v in report.items() if k != "author_output"} | {"tests": tests})
 
 
 def python_files(tmp_path: Path) -> dict[str, str]:

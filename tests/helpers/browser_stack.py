@@ -1,13 +1,15 @@
 """The real stack the browser tests run against: the app under uvicorn in its
 own process, our own Redis, a Celery worker process grading in Docker, and
 headless Chromium (Debian's package) driven by Playwright; never
-`playwright install`, which downloads a browser."""
+`playwright install`, which downloads a browser. Tests that publish packs
+also ask for `authoring_worker`: a second real Celery worker consuming the
+"authoring" queue (proving), as production runs it; the others never start it."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from grader.services import accounts
 from grader.services.catalog import Catalog
 from grader.settings import REPO_ROOT, Settings
 from tests.helpers.live_service import docker_up, running_service
-from tests.helpers.service_processes import RedisServer
+from tests.helpers.service_processes import RedisServer, WorkerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -34,6 +36,8 @@ class Stack:
     settings: Settings
     db: Database
     catalog: Catalog
+    env: dict[str, str] = field(default_factory=dict)  # the service processes' environment
+    workdir: Path | None = None  # where their logs go
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +63,28 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     for name, role in USERS.items():
         accounts.create_user(db=db, name=name, role=role, password=password(name))
     try:
-        with running_service(settings, tmp, name="web", rate_limit_submissions=1000) as (url, _, _):
+        with running_service(settings, tmp, name="web", rate_limit_submissions=1000) as (
+                url, env, _):
             catalog = Catalog(root)
             catalog.reload()
-            yield Stack(url=url, settings=settings, db=db, catalog=catalog)
+            yield Stack(url=url, settings=settings, db=db, catalog=catalog, env=env, workdir=tmp)
     finally:
         redis.stop()
         db.dispose()
+
+
+@pytest.fixture(scope="module")
+def authoring_worker(stack: Stack) -> Iterator[WorkerProcess]:
+    """A real Celery worker proving published packs (queue "authoring") next to
+    the stack's grading one; stopped by pid when the module is done."""
+    assert stack.workdir is not None
+    worker = WorkerProcess("prover", stack.env, stack.workdir / "prover.log", fake=False)
+    worker.argv[worker.argv.index("grading")] = "authoring"
+    worker.start(timeout=60)
+    try:
+        yield worker
+    finally:
+        worker.stop()
 
 
 @pytest.fixture(scope="module")

@@ -68,6 +68,7 @@ class FakeQueue:
 
     grading: list[str] = field(default_factory=list)
     webhooks: list[str] = field(default_factory=list)
+    passbacks: list[int] = field(default_factory=list)  # LTI passback row ids
     up: bool = True
 
     def enqueue(self, submission_id: str) -> bool:
@@ -77,6 +78,10 @@ class FakeQueue:
 
     def enqueue_webhook(self, submission_id: str) -> bool:
         self.webhooks.append(submission_id)
+        return self.up
+
+    def enqueue_passback(self, passback_id: int) -> bool:
+        self.passbacks.append(passback_id)
         return self.up
 
     def depth(self) -> int | None:

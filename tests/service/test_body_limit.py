@@ -114,6 +114,10 @@ def post_cases() -> list[tuple[str, str]]:
     for path in paths:
         kinds = set(KINDS) if not is_upload(path) else (
             {"json", "multipart"} if path.startswith("/api/") else {"form", "multipart"})
+        if path == "/api/v1/exercises":  # a pack: archive bodies or multipart, never JSON (415)
+            kinds = {"multipart"}
+        if path.startswith("/api/v1/courses/") and path.endswith("/roster"):
+            kinds = {"multipart"}  # a roster: text/csv or multipart, never JSON (415)
         cases += [(path, kind) for kind in sorted(kinds)]
     return cases
 

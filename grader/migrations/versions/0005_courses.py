@@ -102,8 +102,11 @@ def _add_submission_columns() -> None:
         # keys on, SQLite's DROP TABLE deletes the rows first, cascading to
         # every grading. SQLite's own ADD COLUMN takes a REFERENCES clause and
         # a NOT NULL column with a default; the UPDATE then sets the real value.
-        op.execute("ALTER TABLE submissions ADD COLUMN assignment_id INTEGER "
-                   "REFERENCES assignments (id)")
+        # A downgrade leaves assignment_id in place (see downgrade): reuse it.
+        existing = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("submissions")}
+        if "assignment_id" not in existing:
+            op.execute("ALTER TABLE submissions ADD COLUMN assignment_id INTEGER "
+                       "REFERENCES assignments (id)")
         op.execute("ALTER TABLE submissions ADD COLUMN received_at DATETIME NOT NULL "
                    "DEFAULT '1970-01-01 00:00:00.000000'")
         op.execute("ALTER TABLE submissions ADD COLUMN late_penalty DOUBLE")

@@ -53,6 +53,15 @@ Runner `http-app` (options: {"app": "app.main:app"}):
                   AppNotAnswering. An app that stopped is started again
                   before the next test (its state is lost).
     app_log       callable returning the app's output so far (a tail)
+    client_from   client_from("127.0.0.2") -> httpx.Client whose requests the
+                  app sees from that loopback address (request.client.host);
+                  proxy headers are off, X-Forwarded-For is just a header
+    The app's environment gets the exercise's options["env"] (app_env.py).
+
+`clock` (http-app and python runners): the student process's wall clock
+(time.time, time_ns, datetime now/utcnow/today, date.today), never
+time.monotonic: clock.advance(seconds), clock.set(datetime), clock.now(),
+clock.time(). The offset stays for the rest of the run (clock.py).
 
 Runner `sql` (options: {"datasets": ["main", "alt"], "index_files": [...],
 "max_indexes": 5}; docs/authoring.md section 13):
@@ -72,9 +81,10 @@ still count in max_score. Output of the student's processes counts against
 output_bytes; past it they are stopped. A student process killed by SIGKILL
 the harness did not send is taken as the memory limit.
 
-The report (report.py) lists every test with its outcome, points, hint and
-message; limits hit are its status: memory_exceeded > output_exceeded >
-timeout > error (no test could run) > failed > passed.
+The report (report.py) lists every test with its outcome, points, hint,
+message and, for authors only, what was printed while it ran
+(author_output); limits hit are its status: memory_exceeded >
+output_exceeded > timeout > error (no test could run) > failed > passed.
 """
 
 from grader_harness.errors import (

@@ -116,6 +116,8 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
     finally:
         deadline.disarm()
         author_output = procs.close()
+        if state.clock is not None:
+            state.clock.close()
     if state.fault:
         raise HarnessFault(state.fault)
     if grader.problems:

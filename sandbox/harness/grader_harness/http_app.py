@@ -5,10 +5,23 @@ If it never answers, every test is an error and the report says why with
 the end of the app's log. If it stops during the run (a crash, the memory or
 output limit, or our kill after a request timed out), the next test starts
 it again, so one bad request costs one test; the app's state is lost then.
+
+The command (docs/authoring.md, "Runner http-app"), as the student user:
+
+    python -c <clock_shim.py> FD -m uvicorn MODULE:ATTR --host 127.0.0.1
+        --port PORT --no-access-log --no-proxy-headers --app-dir WORKSPACE
+
+with the exercise's `[http_app] env` added to the student's environment.
+No proxy headers: request.client.host is always the real peer, and
+X-Forwarded-For is a header like any other (an exercise may test that the
+app does not trust it). A test acts as another client by connecting from
+another loopback address (`client_from("127.0.0.7")`): all of 127.0.0.0/8
+is local, and the app listens on 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import sys
 import time
@@ -18,7 +31,15 @@ from typing import Any
 import httpx
 import pytest
 
-from grader_harness.errors import AppNotAnswering, StartupFailed, StudentCrashed, StudentTimeout
+from grader_harness.app_env import check_env
+from grader_harness.clock import shim_argv
+from grader_harness.errors import (
+    AppNotAnswering,
+    HarnessFault,
+    StartupFailed,
+    StudentCrashed,
+    StudentTimeout,
+)
 from grader_harness.messages import clean_log
 from grader_harness.state import STATE_KEY, RunState
 from grader_harness.student import StudentProcess
@@ -41,10 +62,20 @@ def _answers(port: int) -> bool:
         return False
 
 
+def app_env(state: RunState) -> dict[str, str]:
+    """The exercise's `[http_app] env`, checked again: a bad one is the exercise's fault."""
+    try:
+        return check_env(state.config.options.get("env", {}))
+    except ValueError as exc:
+        state.fault = f"the exercise's http_app.env {exc}"
+        raise HarnessFault(state.fault) from None
+
+
 class AppServer:
-    def __init__(self, state: RunState, app: str) -> None:
+    def __init__(self, state: RunState, app: str, env: dict[str, str] | None = None) -> None:
         self.state = state
         self.app = app
+        self.env = env or {}
         self.port = free_port()
         self.proc: StudentProcess | None = None
 
@@ -62,9 +93,12 @@ class AppServer:
             self._start(again)
 
     def _start(self, again: bool) -> None:
-        argv = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
-                "--port", str(self.port), "--no-access-log", "--app-dir", str(self.state.workspace)]
-        self.proc = proc = self.state.procs.start("app", argv)
+        clock = self.state.run_clock()
+        argv = shim_argv(sys.executable, clock, "uvicorn", [
+            self.app, "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
+            "--no-proxy-headers", "--app-dir", str(self.state.workspace)])
+        self.proc = proc = self.state.procs.start("app", argv, env=self.env,
+                                                  pass_fds=(clock.reader_fd,))
         # Past the run's deadline the alarm stops us (a timeout), not this loop.
         give_up = time.monotonic() + min(STARTUP_SECONDS, self.state.deadline.remaining() + 1)
         while not _answers(self.port):
@@ -128,7 +162,7 @@ class StudentClient(httpx.Client):
 @pytest.fixture(scope="session", autouse=True)
 def _grader_app(request: pytest.FixtureRequest) -> Iterator[AppServer]:
     state = request.config.stash[STATE_KEY]
-    server = AppServer(state, str(state.config.options["app"]))
+    server = AppServer(state, str(state.config.options["app"]), app_env(state))
     try:
         server.start()
     except StartupFailed as exc:
@@ -160,3 +194,34 @@ def client(_grader_app: AppServer, call_timeout: float) -> Iterator[httpx.Client
 @pytest.fixture(scope="session")
 def app_log(_grader_app: AppServer) -> Callable[[], str]:
     return _grader_app.log
+
+
+def loopback_address(address: str) -> str:
+    """An IPv4 address of 127.0.0.0/8 a client can bind (ValueError otherwise)."""
+    try:
+        ip = ipaddress.IPv4Address(address)
+    except ValueError:
+        raise ValueError(f"client_from({address!r}): not an IPv4 address") from None
+    if not ip.is_loopback or str(ip) in ("127.0.0.0", "127.255.255.255"):
+        raise ValueError(f"client_from({address!r}): use a loopback address such as "
+                         "127.0.0.2 (the sandbox has no other network)")
+    return str(ip)
+
+
+@pytest.fixture
+def client_from(_grader_app: AppServer, call_timeout: float
+                ) -> Iterator[Callable[[str], httpx.Client]]:
+    """`client_from("127.0.0.2")`: a client whose requests the app sees coming
+    from that address (request.client.host); closed when the test ends."""
+    made: list[httpx.Client] = []
+
+    def make(address: str) -> httpx.Client:
+        transport = httpx.HTTPTransport(local_address=loopback_address(address))
+        http = StudentClient(_grader_app, base_url=_grader_app.base_url, timeout=call_timeout,
+                             transport=transport)
+        made.append(http)
+        return http
+
+    yield make
+    for http in made:
+        http.close()

@@ -3,8 +3,9 @@ and every byte is either shown to the student or kept for the author only.
 
 Each student process gets one pipe (stdout and stderr merged); a reader thread
 per pipe feeds the meter, which keeps a tail of the whole run (the author's
-`author_output`), a tail of what the student may see (the report's `output`)
-and one per process (the app's log), and calls back once the run's total
+`author_output`), a tail of what the student may see (the report's `output`),
+one per process (the app's log) and one per test (the test's `author_output`,
+between begin_test and end_test), and calls back once the run's total
 passes the limit so the harness can stop the student.
 
 What the student may see is the exercise's output policy (docs/authoring.md):
@@ -23,7 +24,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from grader_harness.report import MAX_OUTPUT_CHARS
+from grader_harness.report import MAX_OUTPUT_CHARS, MAX_TEST_OUTPUT_CHARS
 
 CUT_MARK = "[... earlier output cut ...]\n"
 _CHUNK = 65_536
@@ -81,6 +82,9 @@ class OutputMeter:
         self.tail = Tail()  # everything: the author's
         self.shown = Tail()  # what the student may see
         self.withheld = 0  # bytes kept from the student
+        # What the test running now made student code print (the author's
+        # per-test copy); None between tests. Switched by the main thread only.
+        self.test_tail: Tail | None = None
         # Read by the reader threads without a lock: one bool, switched only
         # by the main thread (phases.py), after draining when it hides.
         self.visible = True
@@ -97,6 +101,9 @@ class OutputMeter:
             if not self.visible:
                 self.withheld += len(chunk)
         self.tail.add(chunk)
+        test_tail = self.test_tail
+        if test_tail is not None:
+            test_tail.add(chunk)
         if self.visible:
             self.shown.add(chunk)
         own.add(chunk)
@@ -107,6 +114,17 @@ class OutputMeter:
             # Called on every chunk past the limit, so a restarted process
             # that keeps printing is stopped as well.
             self._on_exceeded()
+
+    def begin_test(self) -> None:
+        """A test starts: what is in the pipes now belongs to what came before."""
+        self.drain()
+        self.test_tail = Tail(MAX_TEST_OUTPUT_CHARS * 4)
+
+    def end_test(self) -> str:
+        """The test ended: what student code printed during it (a tail)."""
+        self.drain()
+        tail, self.test_tail = self.test_tail, None
+        return "" if tail is None else tail.text(MAX_TEST_OUTPUT_CHARS)
 
     def drain(self) -> None:
         """Credit what sits in the pipes now to the current side. The main

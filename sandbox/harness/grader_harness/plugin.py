@@ -16,12 +16,22 @@ from pathlib import Path
 
 import pytest
 
+from grader_harness.clock import Clock
 from grader_harness.errors import DeadlineReached
 from grader_harness.messages import failure_message
 from grader_harness.report import TestResult, Visibility
-from grader_harness.results import ItemInfo, Phase, build_result, item_info
+from grader_harness.results import (
+    ItemInfo,
+    Phase,
+    build_result,
+    combined_output,
+    item_info,
+    within_budget,
+)
 from grader_harness.state import STATE_KEY, RunState
 
+# Runners whose student code runs in a process of ours (clock_shim.py installed).
+CLOCK_RUNNERS = ("http-app", "python")
 MARKERS = (
     "points(n): the test is worth n points, all or nothing (default 1)",
     "hint(text): shown to the student when the test fails",
@@ -33,6 +43,9 @@ class GraderPlugin:
         self.state = state
         self.items: list[ItemInfo] = []
         self.phases: dict[str, dict[str, Phase]] = {}
+        # Per test, for authors: student code's output, and the test's own.
+        self.student_output: dict[str, str] = {}
+        self.own_output: dict[str, str] = {}
         # Faults of the exercise that pytest found: the run cannot be graded.
         self.problems: list[str] = []
         self._session: pytest.Session | None = None
@@ -82,6 +95,7 @@ class GraderPlugin:
         # Before any of the test's fixtures: a hidden test's inputs must find
         # the student's output already withheld.
         public = Path(item.path).is_relative_to(self.state.layout.public_tests)
+        self.state.procs.meter.begin_test()
         self.state.procs.phases.test(public)
         return (yield from self._phase())
 
@@ -91,7 +105,10 @@ class GraderPlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
-        return (yield from self._phase())
+        try:
+            return (yield from self._phase())
+        finally:
+            self.student_output[item.nodeid] = self.state.procs.meter.end_test()
 
     def _phase(self) -> Generator[None, None, None]:
         self.state.deadline.in_phase = True
@@ -113,6 +130,8 @@ class GraderPlugin:
             policy = self.state.config.hidden_messages
             message = failure_message(excinfo, public, policy, self.state.layout)
         phase = Phase(report.outcome, report.duration, message, timed_out)
+        # Each phase's report has the captures of the phases before it too.
+        self.own_output[item.nodeid] = report.capstdout + report.capstderr
         self.phases.setdefault(item.nodeid, {})[call.when] = phase
         return report
 
@@ -121,10 +140,15 @@ class GraderPlugin:
         expired = self.state.deadline.expired
         # Hidden first, as collected: public tests ran first only for the output.
         listed = sorted(self.items, key=lambda info: info.visibility is Visibility.PUBLIC)
-        return [
-            build_result(info, self.phases.get(info.nodeid, {}), wall=wall, expired=expired)
+        return within_budget([
+            build_result(info, self.phases.get(info.nodeid, {}), wall=wall, expired=expired,
+                         output=self._output(info.nodeid))
             for info in listed
-        ]
+        ])
+
+    def _output(self, nodeid: str) -> str:
+        student = self.student_output.get(nodeid, "")
+        return combined_output(student, self.own_output.get(nodeid, ""))
 
     def not_run(self) -> int:
         return sum(1 for info in self.items if info.nodeid not in self.phases)
@@ -146,3 +170,13 @@ def workspace(request: pytest.FixtureRequest) -> Path:
 def call_timeout(request: pytest.FixtureRequest) -> float:
     """Seconds one call or request to the student's code may take."""
     return request.config.stash[STATE_KEY].call_timeout
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> Clock:
+    """The student process's wall clock: `clock.advance(60)` (clock.py)."""
+    state = request.config.stash[STATE_KEY]
+    if state.config.runner not in CLOCK_RUNNERS:
+        raise RuntimeError(f"the clock fixture moves a student process's clock; the "
+                           f"{state.config.runner} runner has none")
+    return state.run_clock()

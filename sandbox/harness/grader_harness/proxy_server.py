@@ -1,6 +1,6 @@
 """The student's side of the python runner. Runs AS THE STUDENT.
 
-    python -P -m grader_harness.proxy_server MODULE IN_FD OUT_FD
+    python -P -m grader_harness.proxy_server MODULE IN_FD OUT_FD [CLOCK_FD]
 
 Imports the student's MODULE from the workspace (the cwd), answers
 {"ok": "ready"} or the import error on OUT_FD, then serves one call per
@@ -10,6 +10,8 @@ stdout/stderr (the harness's metered pipes), never to the protocol pipes.
 Everything this process says is untrusted by the harness: the student's code
 runs in it and can write anything to OUT_FD. That only lets the student lie
 about its own function results, which the harness never takes as a verdict.
+CLOCK_FD: the `clock` fixture's offset, read-only (clock_shim.py), installed
+before the student's module is imported.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 # Imported before the workspace joins sys.path, so a student's json.py or
 # struct.py cannot replace the protocol's modules.
-from grader_harness import wire
+from grader_harness import clock_shim, wire
 
 
 def _relative(text: str, workspace: str) -> str:
@@ -80,6 +82,8 @@ def handle(module: ModuleType, request: dict[str, Any], workspace: str) -> bytes
 
 def main(argv: list[str]) -> int:
     module_name, in_fd, out_fd = argv[0], int(argv[1]), int(argv[2])
+    if len(argv) > 3:
+        clock_shim.install(int(argv[3]))
     workspace = os.getcwd()
     sys.path.insert(0, workspace)
     os.environ["PYTHONPATH"] = workspace  # for processes the student's code starts

@@ -30,8 +30,6 @@ from grader_harness.student import StudentProcess
 # The folder holding the grader_harness package: the proxy imports it from here.
 HARNESS_ROOT = str(Path(__file__).resolve().parent.parent)
 STARTUP_SECONDS = 10.0
-
-
 @dataclass(frozen=True)
 class _Step:
     """One exchange with the proxy: when it must end, and what it is for."""
@@ -62,12 +60,12 @@ class ProxyClient:
         reply_r, reply_w = os.pipe()
         # -P: the cwd (the workspace) must not come before the stdlib while the
         # proxy imports its own modules; the proxy adds the workspace itself.
+        clock = self.state.run_clock()
         argv = [sys.executable, "-P", "-m", "grader_harness.proxy_server",
-                self.module, str(request_r), str(reply_w)]
+                self.module, str(request_r), str(reply_w), str(clock.reader_fd)]
         try:
-            self.proc = self.state.procs.start(
-                "proxy", argv, env={"PYTHONPATH": HARNESS_ROOT}, pass_fds=(request_r, reply_w)
-            )
+            self.proc = self.state.procs.start("proxy", argv, env={"PYTHONPATH": HARNESS_ROOT},
+                                               pass_fds=(request_r, reply_w, clock.reader_fd))
         finally:
             os.close(request_r)
             os.close(reply_w)

@@ -14,13 +14,18 @@ from typing import Any
 
 # 2: `output` is what the exercise's output policy shows the student (in 1,
 # all of it); `author_output` has all of it. Version 1 documents still parse.
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# 3: each test has an `author_output` too: until 2 every field of tests[] was
+# fit for students, and a reader that passes tests[] on as it is must learn
+# of the change (it refuses an unknown version) rather than leak it.
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 # Caps keep one hostile submission from producing a huge report.
 MAX_MESSAGE_CHARS = 4_000
 MAX_OUTPUT_CHARS = 8_000
 MAX_TESTS = 500
+# Per test: what student code printed during it and what the test printed.
+MAX_TEST_OUTPUT_CHARS = 2_000
 TRUNCATION_MARK = "\n[... truncated ...]\n"
 
 
@@ -75,10 +80,17 @@ class TestResult:
     visibility: Visibility = Visibility.HIDDEN
     hint: str | None = None
     message: str | None = None
+    # For authors only, like the report's `author_output` (it may hold a
+    # hidden test's inputs): what student code printed during this test,
+    # then what the test printed itself (results.test_output).
+    author_output: str = ""
 
     def __post_init__(self) -> None:
         if self.message is not None and len(self.message) > MAX_MESSAGE_CHARS:
             object.__setattr__(self, "message", truncate(self.message, MAX_MESSAGE_CHARS))
+        if len(self.author_output) > MAX_TEST_OUTPUT_CHARS:
+            object.__setattr__(self, "author_output",
+                               truncate(self.author_output, MAX_TEST_OUTPUT_CHARS))
 
 
 @dataclass(frozen=True)
@@ -178,6 +190,11 @@ def _enum(cls: type[enum.StrEnum], value: Any, where: str, name: str) -> Any:
         ) from None
 
 
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
 def parse_report(document: str | bytes) -> Report:
     """Parse and validate a report document; raises ReportFormatError naming the field."""
     try:
@@ -209,6 +226,8 @@ def parse_report(document: str | bytes) -> Report:
                 visibility=_enum(Visibility, raw.get("visibility", "hidden"), where, "visibility"),
                 hint=raw.get("hint") if isinstance(raw.get("hint"), str) else None,
                 message=raw.get("message") if isinstance(raw.get("message"), str) else None,
+                # Version 3 on; absent before (and in a report that kept none).
+                author_output=_text(raw, "author_output"),
             )
         )
     message = data.get("message")

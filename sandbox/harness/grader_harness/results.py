@@ -6,18 +6,45 @@ passing call is an `error`. The deadline overrides: the test it interrupted
 is `failed` with a timeout message, tests it kept from running are `error`
 "not run" and still count in max_score. Points are all or nothing; a skipped
 test counts for nothing (0 of 0).
+
+Each test also gets, for authors only, what student code printed while it
+ran and what the test printed itself (`author_output`, capped per test and
+for the whole report).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from grader_harness.protocol import Layout
 from grader_harness.report import Outcome, TestResult, Visibility
+
+# All tests' together, so 500 tests of escaped control characters still fit
+# the host's report size limit; later tests then say theirs was not kept.
+MAX_TESTS_OUTPUT_CHARS = 200_000
+TEST_OUTPUT_MARK = "--- printed by the test itself ---\n"
+OUTPUT_BUDGET_MARK = "[... not kept: the report's room for per-test output is used up ...]\n"
+
+
+def combined_output(student: str, own: str) -> str:
+    """A test's `author_output`: the student code's part, then the test's own."""
+    return student + (TEST_OUTPUT_MARK + own if own else "")
+
+
+def within_budget(tests: list[TestResult]) -> list[TestResult]:
+    """Per-test output up to MAX_TESTS_OUTPUT_CHARS in all, in the listed order."""
+    kept, room = [], MAX_TESTS_OUTPUT_CHARS
+    for test in tests:
+        size = len(test.author_output)
+        if size > room:
+            test = replace(test, author_output=OUTPUT_BUDGET_MARK)
+        room -= min(size, room)
+        kept.append(test)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -105,7 +132,7 @@ def _decide(phases: dict[str, Phase], wall: float, expired: bool) -> tuple[Outco
 
 
 def build_result(info: ItemInfo, phases: dict[str, Phase], *, wall: float,
-                 expired: bool) -> TestResult:
+                 expired: bool, output: str = "") -> TestResult:
     outcome, message = _decide(phases, wall, expired)
     return TestResult(
         id=info.id,
@@ -117,4 +144,5 @@ def build_result(info: ItemInfo, phases: dict[str, Phase], *, wall: float,
         visibility=info.visibility,
         hint=info.hint if outcome is Outcome.FAILED else None,
         message=message,
+        author_output=output,
     )

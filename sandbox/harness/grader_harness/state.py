@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from grader_harness.deadline import Deadline
 from grader_harness.protocol import HarnessConfig, Layout
 from grader_harness.student import StudentProcess, StudentProcesses
+
+if TYPE_CHECKING:
+    from grader_harness.clock import Clock
 
 
 @dataclass
@@ -28,6 +32,8 @@ class RunState:
     startup_message: str | None = None
     # Not the student's doing (the exercise's database did not start): no report.
     fault: str | None = None
+    # The student's wall clock (clock.py), made when a runner first needs it.
+    clock: Clock | None = None
 
     @property
     def workspace(self) -> Path:
@@ -36,6 +42,15 @@ class RunState:
     @property
     def call_timeout(self) -> float:
         return float(self.config.call_timeout_seconds)
+
+    def run_clock(self) -> Clock:
+        """The run's clock (clock.py), made on first use: the first start of
+        student code, before any of it runs."""
+        if self.clock is None:
+            from grader_harness.clock import Clock  # clock.py imports this module
+
+            self.clock = Clock()
+        return self.clock
 
     def timed_out(self) -> None:
         """A call ran too long: stop every student process, as the next call

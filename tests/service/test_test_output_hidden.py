@@ -1,0 +1,75 @@
+"""Each test's `author_output` (report version 3) never reaches a student.
+
+It holds what student code printed during a test, hidden tests' inputs
+included, and what the test printed itself. The service does not store it
+(test_results has no column for it): authors read it with `grader grade
+--json` and `grader exercises check --verbose`. So no view, page, event or
+listing has it, for students or anyone else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from grader.services import grading_jobs
+from grader.services.views import TestView
+from grader.services.wiring import Services
+from grader_harness.report import Outcome, Report, TestResult, Visibility, build_report
+from tests.helpers.service_fakes import Account
+from tests.service.test_output_policy_api import page_as
+
+URL = "/api/v1/submissions"
+SECRET = "HIDDEN-TEST-INPUT-31337"
+
+
+def report_with_test_output(*, pack: Any, files: dict[str, str], settings: Any = None) -> Report:
+    tests = [
+        TestResult(id=f"tests/test_hello.py::test_{kind}", name=f"test_{kind}",
+                   outcome=Outcome.FAILED, points=0, max_points=1, duration=0.01,
+                   visibility=visibility, author_output=f"echo: {SECRET}\n--- printed by "
+                   f"the test itself ---\nsent {SECRET}\n")
+        for kind, visibility in (("hidden", Visibility.HIDDEN), ("public", Visibility.PUBLIC))
+    ]
+    return build_report(tests, output="started\n", author_output="started\n")
+
+
+def graded(client: TestClient, services: Services, who: Account) -> str:
+    response = client.post(URL, json={"exercise": "hello-api", "files": {"app/main.py": "x\n"}},
+                           headers=who.headers)
+    assert response.status_code == 202, response.text
+    sub_id = str(response.json()["id"])
+    result, _ = grading_jobs.grade_submission(
+        db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id="t",
+        grade=report_with_test_output, settings=services.settings, worker="test", max_retries=0,
+        lease_seconds=60,
+    )
+    assert result is grading_jobs.Result.GRADED
+    return sub_id
+
+
+def test_a_students_api_and_page_never_hold_a_tests_output(
+    client: TestClient, services: Services, alice: Account
+) -> None:
+    sub_id = graded(client, services, alice)
+    one = client.get(f"{URL}/{sub_id}", headers=alice.headers)
+    listed = client.get(URL, headers=alice.headers)
+    events = client.get(f"{URL}/{sub_id}/events", headers=alice.headers)
+    assert one.status_code == listed.status_code == events.status_code == 200
+    tests = one.json()["tests"]
+    assert [t["name"] for t in tests] == ["test_hidden", "test_public"]  # the tests are there
+    assert all("author_output" not in t for t in tests)
+    for response in (one, listed, events):
+        assert SECRET not in response.text
+    assert SECRET not in page_as(client, alice, sub_id)
+
+
+def test_nobody_gets_it_from_the_service(
+    client: TestClient, services: Services, alice: Account, author: Account
+) -> None:
+    sub_id = graded(client, services, alice)
+    body = client.get(f"{URL}/{sub_id}", headers=author.headers).json()
+    assert body["author_output"] == "started\n"  # the run's author copy is there
+    assert SECRET not in json.dumps(body)
+    assert "author_output" not in TestView.model_fields
