@@ -200,6 +200,8 @@ class TestResultRow(Base):
     visibility: Mapped[str] = mapped_column(String(16))
     hint: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(Text)
+    # What student code and the test printed during it (report v3): authors only.
+    author_output: Mapped[str | None] = mapped_column(Text)
 
 
 class WebhookDelivery(Base):

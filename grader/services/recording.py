@@ -69,7 +69,8 @@ def record_report(
             tests=[
                 TestResultRow(position=i, test_id=t.id, name=t.name, outcome=t.outcome.value,
                            points=t.points, max_points=t.max_points, duration=t.duration,
-                           visibility=t.visibility.value, hint=t.hint, message=t.message)
+                           visibility=t.visibility.value, hint=t.hint, message=t.message,
+                           author_output=t.author_output or None)
                 for i, t in enumerate(report.tests)
             ],
         )

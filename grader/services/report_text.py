@@ -22,6 +22,7 @@ import re
 from grader_harness.report import (
     MAX_MESSAGE_CHARS,
     MAX_OUTPUT_CHARS,
+    MAX_TEST_OUTPUT_CHARS,
     MAX_TESTS,
     Report,
     TestResult,
@@ -81,6 +82,7 @@ def storable_test(test: TestResult) -> TestResult:
         duration=storable_number(test.duration),
         hint=storable_optional(test.hint, MAX_MESSAGE_CHARS),
         message=storable_optional(test.message, MAX_MESSAGE_CHARS),
+        author_output=storable_text(test.author_output, MAX_TEST_OUTPUT_CHARS),
     )
 
 

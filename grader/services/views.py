@@ -12,10 +12,9 @@ filled in only when the caller asks for the author's view (`author=True`,
 for authors and admins); every default here is the student's view.
 
 Each test's own `author_output` (report version 3: what student code and the
-test printed while it ran) is not stored at all (recording builds the
-test_results rows field by field), so TestView has no such field and no
-view can show it; authors read it with `grader grade --json` and `grader
-exercises check --verbose` (tests/service/test_test_output_hidden.py).
+test printed while it ran) follows the same rule: stored with the test's
+row, filled in only in the author's view, None for students
+(tests/service/test_test_output_hidden.py).
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ class TestView(BaseModel):
     visibility: str
     hint: str | None = None
     message: str | None = None
+    author_output: str | None = None  # authors and admins only; None for students
 
 
 class GradingView(BaseModel):
@@ -85,11 +85,11 @@ class SubmissionView(BaseModel):
     withheld: str | None = None  # what the assignment holds back from the student, and until when
 
 
-def test_view(row: TestResultRow) -> TestView:
+def test_view(row: TestResultRow, *, author: bool = False) -> TestView:
     return TestView(
         id=row.test_id, name=row.name, outcome=row.outcome, points=row.points,
         max_points=row.max_points, duration=row.duration, visibility=row.visibility,
-        hint=row.hint, message=row.message,
+        hint=row.hint, message=row.message, author_output=row.author_output if author else None,
     )
 
 
@@ -126,7 +126,7 @@ def submission_view(sub: Submission, history: list[Grading] | None = None, *,
             # A grading recorded before the policy existed has no author copy:
             # its output was all of it then.
             view.author_output = grading.author_output or grading.output
-        view.tests = [test_view(t) for t in grading.tests]
+        view.tests = [test_view(t, author=author) for t in grading.tests]
     elif status is SubmissionStatus.NOT_GRADABLE:
         view.message = sub.reason
     return view

@@ -18,6 +18,7 @@ from grader.services.report_text import (
 from grader_harness.report import (
     MAX_MESSAGE_CHARS,
     MAX_OUTPUT_CHARS,
+    MAX_TEST_OUTPUT_CHARS,
     Outcome,
     Report,
     Status,
@@ -116,3 +117,15 @@ def test_reasons_and_error_lines_are_bounded_and_storable() -> None:
     assert describe_error(RuntimeError("boom \ud800")) == "RuntimeError: boom \ufffd"
     assert len(describe_error(RuntimeError("y" * 10_000))) <= 500
     assert MAX_MESSAGE_CHARS >= 1000  # the message caps used above stay meaningful
+
+
+def test_a_tests_own_output_is_made_storable_and_bounded() -> None:
+    test = {"id": "t::a", "name": "a", "outcome": "failed", "points": 0, "max_points": 1,
+            "duration": 0.1, "visibility": "hidden",
+            "author_output": "x\x00\ud800" + "y" * 1990}
+    document = json.dumps({"schema_version": 3, "status": "failed", "score": 0,
+                           "max_score": 1, "tests": [test], "output": "", "author_output": ""})
+    clean = storable_report(parse_report(document)).tests[0]
+    assert "\x00" not in clean.author_output and _encodable(clean.author_output)
+    assert clean.author_output.startswith("x\u2400\ufffd")
+    assert len(clean.author_output) <= MAX_TEST_OUTPUT_CHARS
