@@ -15,6 +15,7 @@ from grader.web import (
     exercises,
     gradebook,
     lti,
+    regrades,
     signin,
     submissions,
 )
@@ -23,7 +24,7 @@ from grader.web.publishing import router as publishing_router
 
 router = APIRouter(include_in_schema=False)
 for module in (signin, exercises, submissions, author, admin, lti, assignments, gradebook,
-               courses):
+               courses, regrades):
     router.include_router(module.router)
 router.include_router(publishing_router)  # publishing packs (author pages)
 

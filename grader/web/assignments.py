@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
 from grader.db import User
@@ -122,7 +122,7 @@ async def create(request: Request, course: Course, services: ServicesDep,
 
 
 def _page(request: Request, services: Services, user: User, course: str, slug: str,
-          error: str | None = None, status: int = 200) -> Response:
+          error: str | None = None, status: int = 200, requeued: int | None = None) -> Response:
     with domain_errors():
         view = assignments.get_assignment(db=services.db, catalog=services.catalog,
                                           user=user, course=course, slug=slug)
@@ -132,13 +132,15 @@ def _page(request: Request, services: Services, user: User, course: str, slug: s
                                          assignment=slug) if view.staff else []
     return render(request, "assignment.html", {
         "a": view, "subs": subs, "log": log, "error": error, "ref": f"{course}/{slug}",
+        "requeued": requeued,
     }, status=status)
 
 
 @router.get("/courses/{course}/assignments/{slug}")
 def assignment_page(request: Request, course: Course, slug: Slug, services: ServicesDep,
-                    user: WebUser) -> Response:
-    return _page(request, services, user, course, slug)
+                    user: WebUser, requeued: Annotated[int | None, Query(ge=0, le=10**9)] = None
+                    ) -> Response:
+    return _page(request, services, user, course, slug, requeued=requeued)
 
 
 @router.post("/courses/{course}/assignments/{slug}/extensions", dependencies=[Csrf])
