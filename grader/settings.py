@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sandbox.limits import SandboxLimits
 
@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     rate_limit_submissions: Annotated[int, Field(ge=1)] = 30
     rate_limit_window_seconds: Annotated[int, Field(ge=1)] = 60
     queue_max_depth: Annotated[int, Field(ge=1)] = 1000  # more queued submissions than this: 503
+    # Dedicated worker pools (docs/service.md): runner name or exercise slug ->
+    # queue, the slug winning; JSON ('{"sql": "grading-sql"}') or "sql=grading-sql,
+    # ...". Empty: every grading on "grading". Same value on the API and workers.
+    grading_routes: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     max_submission_bytes: Annotated[int, Field(ge=1)] = 2_000_000  # hard cap on any upload
     # Request bodies are cut off at these while they stream (grader/api/body_limit.py):
     # submission uploads at max_request_bytes (unset: request_bytes_cap()), every
@@ -127,6 +131,13 @@ class Settings(BaseSettings):
                     "in production, e.g. from `openssl rand -hex 32`"
                 )
         return value
+
+    @field_validator("grading_routes", mode="before")
+    @classmethod
+    def _check_routes(cls, value: object) -> dict[str, str]:
+        from grader.services.routing import parse_routes
+
+        return parse_routes(value)  # a ValueError naming GRADER_GRADING_ROUTES
 
     @field_validator("callback_allowed_networks")
     @classmethod

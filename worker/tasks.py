@@ -24,6 +24,7 @@ from grader.services.queue import (
     WEBHOOK_TASK,
     CeleryQueue,
 )
+from grader.services.routing import catalog_runner
 from grader.settings import Settings
 from sandbox.errors import SandboxError
 from worker import runtime
@@ -43,6 +44,11 @@ def _settings() -> Settings:
     return settings
 
 
+def _queue(catalog: Any) -> CeleryQueue:
+    """The queue this worker sends on, routed like the API's (services.routing)."""
+    return CeleryQueue(app, routes=_settings().grading_routes, runner_of=catalog_runner(catalog))
+
+
 @task(bind=True, name=GRADE_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def grade(self: Any, submission_id: str) -> str:
     settings = _settings()
@@ -59,6 +65,8 @@ def grade(self: Any, submission_id: str) -> str:
         log.warning("submission %s: retry %d in %.1f s (%s)", submission_id, retries + 1,
                     delay, reason)
         # The database counts the budget (services.grading_jobs); Celery need not.
+        # The retry goes back on the queue this message came on (Celery keeps
+        # its routing key), so a routed exercise stays with its pool.
         raise self.retry(countdown=delay, max_retries=None)
     final = result in (grading_jobs.Result.GRADED, grading_jobs.Result.NOT_GRADABLE)
     if final and webhooks.wanted(db=rt.db, submission_id=submission_id):
@@ -111,7 +119,7 @@ def webhook(self: Any, submission_id: str) -> str:
 def sweep_task() -> dict[str, int]:
     settings = _settings()
     rt = runtime.runtime(settings)
-    result = sweep.sweep(db=rt.db, queue=CeleryQueue(app),
+    result = sweep.sweep(db=rt.db, queue=_queue(rt.catalog),
                          queued_deadline=settings.queued_deadline_seconds,
                          max_attempts=settings.grade_max_attempts)
     removed = _remove_orphans(settings)

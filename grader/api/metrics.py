@@ -70,7 +70,8 @@ class ServiceCollector(Collector):
         broker = self.queue.depth()
         if broker is not None:
             yield GaugeMetricFamily("grader_broker_queue_length",
-                                    "Messages waiting in the broker's grading queue", value=broker)
+                                    "Messages waiting in the broker's grading queues "
+                                    "(routed ones included)", value=broker)
         subs = GaugeMetricFamily("grader_submissions", "Submissions by status", labels=["status"])
         for status in ("queued", "running", "graded", "not_gradable"):
             subs.add_metric([status], by_status.get(status, 0))

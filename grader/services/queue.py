@@ -8,7 +8,10 @@ is the source of truth; a failed enqueue is logged and left to the sweep.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
+
+from grader.services.routing import DEFAULT_QUEUE, grading_queue, grading_queues, needs_runner
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +19,9 @@ GRADE_TASK = "grader.grade"
 WEBHOOK_TASK = "grader.webhook"
 SWEEP_TASK = "grader.sweep"
 LTI_PASSBACK_TASK = "grader.lti_passback"  # args: [passback row id]
-QUEUE_NAME = "grading"  # the queue grading tasks travel on
+# The queue grading tasks travel on unless GRADER_GRADING_ROUTES sends them to
+# another (services.routing); webhooks, passbacks and the sweep stay on it.
+QUEUE_NAME = DEFAULT_QUEUE
 # Proving published packs (image builds, many gradings): a queue of its own,
 # so a build never waits in front of a student's grading (docs/authoring.md).
 PROVE_TASK = "grader.prove"
@@ -29,8 +34,10 @@ PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "i
 
 
 class Queue(Protocol):
-    def enqueue(self, submission_id: str) -> bool:
-        """Put a grading job on the queue; False if the broker did not take it."""
+    def enqueue(self, submission_id: str, exercise: str | None = None,
+                runner: str | None = None) -> bool:
+        """Put a grading job on the queue its exercise (slug, runner) is routed
+        to (services.routing); False if the broker did not take it."""
 
     def enqueue_webhook(self, submission_id: str) -> bool: ...
 
@@ -42,13 +49,24 @@ class Queue(Protocol):
 
 
 class CeleryQueue:
-    def __init__(self, celery_app: Any) -> None:
+    def __init__(self, celery_app: Any, routes: Mapping[str, str] | None = None,
+                 runner_of: Callable[[str], str | None] | None = None) -> None:
+        """`routes`: GRADER_GRADING_ROUTES; `runner_of`: slug -> runner, asked
+        only when a caller gives the slug alone and some route is by runner."""
         self.app = celery_app
+        self.routes = dict(routes or {})
+        self.runner_of = runner_of
 
-    def _send(self, name: str, submission_id: str | int) -> bool:
+    def grading_queue(self, exercise: str | None, runner: str | None) -> str:
+        if (runner is None and exercise is not None and self.runner_of is not None
+                and needs_runner(self.routes)):
+            runner = self.runner_of(exercise)
+        return grading_queue(self.routes, exercise, runner)
+
+    def _send(self, name: str, submission_id: str | int, queue: str = QUEUE_NAME) -> bool:
         try:
             self.app.send_task(
-                name, args=[submission_id], queue=QUEUE_NAME,
+                name, args=[submission_id], queue=queue,
                 retry=True, retry_policy=PUBLISH_RETRY,
             )
         except Exception as exc:  # any broker failure: the sweep will retry
@@ -56,8 +74,9 @@ class CeleryQueue:
             return False
         return True
 
-    def enqueue(self, submission_id: str) -> bool:
-        return self._send(GRADE_TASK, submission_id)
+    def enqueue(self, submission_id: str, exercise: str | None = None,
+                runner: str | None = None) -> bool:
+        return self._send(GRADE_TASK, submission_id, self.grading_queue(exercise, runner))
 
     def enqueue_webhook(self, submission_id: str) -> bool:
         return self._send(WEBHOOK_TASK, submission_id)
@@ -86,9 +105,11 @@ class CeleryQueue:
         return True
 
     def depth(self) -> int | None:
+        """Gradings waiting, summed over every grading queue in use."""
         try:
             with self.app.connection_for_write() as conn:
-                return int(conn.default_channel.client.llen(QUEUE_NAME))
+                client = conn.default_channel.client
+                return sum(int(client.llen(name)) for name in grading_queues(self.routes))
         except Exception:
             return None
 

@@ -56,7 +56,7 @@ def regrade_submission(
         except NotFound:
             raise Conflict(f"exercise {sub.exercise_slug!r} is no longer available") from None
         _requeue(sub, exercise_version(session, pack).id)
-    if not queue.enqueue(submission_id):
+    if not queue.enqueue(submission_id, exercise=pack.slug, runner=str(pack.manifest.runner)):
         mark_enqueued(db=db, ids=[submission_id], enqueued=False)
     return get_submission(db=db, user=user, submission_id=submission_id)
 
@@ -82,7 +82,9 @@ def regrade_exercise(
         for sub in rows:
             _requeue(sub, version.id)
         ids = [sub.id for sub in rows]
-    refused = [sub_id for sub_id in ids if not queue.enqueue(sub_id)]
+    runner = str(pack.manifest.runner)
+    refused = [sub_id for sub_id in ids
+               if not queue.enqueue(sub_id, exercise=pack.slug, runner=runner)]
     if refused:
         mark_enqueued(db=db, ids=refused, enqueued=False)
     return ids
@@ -101,7 +103,7 @@ def regrade_assignment(
             Submission.status.in_(
                 [SubmissionStatus.GRADED.value, SubmissionStatus.NOT_GRADABLE.value]),
         )).unique().all()
-        ids = []
+        ids, routes = [], []
         for sub in rows:
             try:
                 pack = catalog.get(sub.exercise_slug)
@@ -109,7 +111,9 @@ def regrade_assignment(
                 continue  # gone from the catalogue: its last result stands
             _requeue(sub, exercise_version(session, pack).id)
             ids.append(sub.id)
-    refused = [sub_id for sub_id in ids if not queue.enqueue(sub_id)]
+            routes.append((pack.slug, str(pack.manifest.runner)))
+    refused = [sub_id for sub_id, (slug, runner) in zip(ids, routes, strict=True)
+               if not queue.enqueue(sub_id, exercise=slug, runner=runner)]
     if refused:
         mark_enqueued(db=db, ids=refused, enqueued=False)
     return ids

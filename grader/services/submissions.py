@@ -128,7 +128,7 @@ def create_submission(
         if earlier is None:
             raise
         return earlier, False
-    if not queue.enqueue(sub_id):
+    if not queue.enqueue(sub_id, exercise=pack.slug, runner=str(pack.manifest.runner)):
         mark_enqueued(db=db, ids=[sub_id], enqueued=False)
     return get_submission(db=db, user=user, submission_id=sub_id), True
 

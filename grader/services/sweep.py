@@ -65,20 +65,21 @@ def sweep(*, db: Database, queue: Queue, queued_deadline: float,
         # again would only add duplicates. Never-sent ones still go.
         aged = Submission.id.is_(None)
     with db.reading() as session:
-        waiting = list(session.scalars(
-            select(Submission.id)
+        waiting = [(row.id, row.exercise_slug) for row in session.execute(
+            select(Submission.id, Submission.exercise_slug)
             .where(
                 Submission.status == SubmissionStatus.QUEUED,
                 or_(Submission.enqueued_at.is_(None), aged),
             )
             .order_by(Submission.queued_at)
             .limit(batch)
-        ))
-    sent = [sub_id for sub_id in waiting if queue.enqueue(sub_id)]
+        )]
+    # The slug routes it (services.routing); the queue asks its catalogue for the runner.
+    sent = [sub_id for sub_id, slug in waiting if queue.enqueue(sub_id, exercise=slug)]
     if sent:
         mark_enqueued(db=db, ids=sent)
     taken = set(sent)
-    failed = [sub_id for sub_id in waiting if sub_id not in taken]
+    failed = [sub_id for sub_id, _ in waiting if sub_id not in taken]
     for sub_id in gave_up:
         if webhooks.wanted(db=db, submission_id=sub_id):
             queue.enqueue_webhook(sub_id)  # final now: its callback is due

@@ -14,6 +14,7 @@ from grader.services.catalog import Catalog
 from grader.services.published_catalog import service_catalog
 from grader.services.queue import CeleryQueue, Queue, producer_app
 from grader.services.ratelimit import RateLimiter
+from grader.services.routing import catalog_runner
 from grader.services.submissions import SubmissionCaps
 from grader.settings import Settings
 
@@ -50,11 +51,13 @@ def build_services(settings: Settings) -> Services:
     redis_url = config.redis_url(settings)
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
     db = Database(config.database_url(settings))
+    catalog = service_catalog(settings, db)  # disk packs and proven published ones
     return Services(
         settings=settings,
         db=db,
-        catalog=service_catalog(settings, db),  # disk packs and proven published ones
-        queue=CeleryQueue(producer_app(redis_url)),
+        catalog=catalog,
+        queue=CeleryQueue(producer_app(redis_url), routes=settings.grading_routes,
+                          runner_of=catalog_runner(catalog)),
         redis=client,
         limiter=RateLimiter(client, limit=settings.rate_limit_submissions,
                             window=settings.rate_limit_window_seconds),

@@ -71,7 +71,8 @@ class FakeQueue:
     passbacks: list[int] = field(default_factory=list)  # LTI passback row ids
     up: bool = True
 
-    def enqueue(self, submission_id: str) -> bool:
+    def enqueue(self, submission_id: str, exercise: str | None = None,
+                runner: str | None = None) -> bool:
         if self.up:
             self.grading.append(submission_id)
         return self.up
