@@ -212,3 +212,43 @@ def test_nrps_sync_adds_and_updates_members(tool: str, platform: Platform, db: D
         assert synced.status_code == 200
         assert "1 added, 1 updated" in synced.text
     assert accounts.get_user(db=db, name="Nia-Bold").role == "student"
+
+
+def test_another_courses_assignment_is_never_linked_or_returned(
+        tool: str, platform: Platform, db: Database) -> None:
+    """A launch's custom claim and the deep-link answer name assignments by
+    slug: only the launched course's count, whatever the other course holds."""
+    from grader.db import Course
+
+    with db.session() as session:
+        session.add(Course(slug="secret", title="Another course"))
+    add_assignment(db, "secret", slug="exam")
+    with httpx.Client(base_url=tool) as teacher:
+        assert launch(teacher, platform, LaunchSpec(sub="t", roles=[INSTRUCTOR])
+                      ).status_code == 303
+        add_assignment(db, "cs101")
+        picker = launch(teacher, platform, LaunchSpec(sub="t", roles=[INSTRUCTOR],
+                                                      deep_link=True))
+        assert "exam" not in picker.text
+        csrf, token = field(picker.text, "csrf_token"), field(picker.text, "token")
+        for slugs in (["exam"], ["../exam"], ["x" * 5000]):
+            refused = teacher.post("/lti/deep-link", data={
+                "csrf_token": csrf, "token": token, "assignment": slugs})
+            assert refused.status_code == 422, slugs
+            assert "choose at least one assignment" in refused.text
+        altered = teacher.post("/lti/deep-link", data={
+            "csrf_token": csrf, "token": token[:-4] + "AAAA", "assignment": "hw1"})
+        assert altered.status_code == 422 and "expired or was altered" in altered.text
+    with httpx.Client(base_url=tool) as colleague:  # another user's picker token
+        page = launch(colleague, platform, LaunchSpec(sub="t2", roles=[INSTRUCTOR],
+                                                      deep_link=True))
+        stolen = colleague.post("/lti/deep-link", data={
+            "csrf_token": field(page.text, "csrf_token"), "token": token, "assignment": "hw1"})
+        assert stolen.status_code == 403 and "started by another user" in stolen.text
+    with httpx.Client(base_url=tool) as student:
+        answer = launch(student, platform, LaunchSpec(
+            sub="s1", roles=[LEARNER], resource_link_id="rl-x",
+            custom={"grader_assignment": "exam"}))
+        assert answer.headers["location"] == "/courses/cs101"  # not /courses/secret/...
+        assert student.get("/courses/secret").status_code == 404
+    assert platform.deep_link_items == []
