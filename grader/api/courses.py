@@ -10,16 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.datastructures import UploadFile
 
-from grader.api.body_limit import BodyTooLarge
 from grader.api.deps import CurrentUser
+from grader.api.upload_body import read_upload
 from grader.courses.roster import MAX_BYTES, RosterError, decode_roster
 from grader.courses.rules import CourseRole
 from grader.http.deps import ServicesDep
 from grader.services import courses
 from grader.services.courses import CourseView, EnrolResult, MemberView, RosterResult
-from grader.services.errors import Invalid, TooLarge, UnsupportedMedia
+from grader.services.errors import Invalid, TooLarge
 
 router = APIRouter(tags=["courses"])
 
@@ -109,27 +108,9 @@ def remove(slug: Slug, name: Name, services: ServicesDep, user: CurrentUser) -> 
 
 async def _read_roster(request: Request) -> str:
     """The CSV text, never more than MAX_BYTES + 1 bytes read."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    try:
-        if kind == "multipart/form-data":
-            form = await request.form(max_files=1, max_fields=2)
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
-                raise Invalid("field 'file': a file part named 'file' is required")
-            data = await upload.read(MAX_BYTES + 1)
-        elif kind in ("text/csv", "text/plain"):
-            chunks, size = [], 0
-            async for chunk in request.stream():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_BYTES:
-                    break
-            data = b"".join(chunks)
-        else:
-            raise UnsupportedMedia("send the roster as text/csv or as multipart/form-data "
-                                   "with a part 'file'")
-    except BodyTooLarge as exc:
-        raise TooLarge(str(exc)) from None
+    data, _ = await read_upload(
+        request, part="file", raw_types=("text/csv", "text/plain"), cap=MAX_BYTES,
+        refusal="send the roster as text/csv or as multipart/form-data with a part 'file'")
     if len(data) > MAX_BYTES:
         raise TooLarge(f"the roster is over the limit of {MAX_BYTES} bytes")
     try:

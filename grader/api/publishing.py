@@ -9,15 +9,14 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.datastructures import UploadFile
 
-from grader.api.body_limit import BodyTooLarge
 from grader.api.deps import AuthorUser
+from grader.api.upload_body import read_upload
 from grader.exercises.archive import ArchiveLimits
 from grader.http.deps import ServicesDep
 from grader.http.version_stream import open_version_stream
 from grader.services import publishing, repo_sync
-from grader.services.errors import Invalid, TooLarge, UnsupportedMedia
+from grader.services.errors import TooLarge
 from grader.services.publishing_views import PublishResult, VersionView
 from grader.services.repo_sync import SyncedPack
 
@@ -66,28 +65,11 @@ class CoauthorIn(BaseModel):
 
 async def _read_archive(request: Request, cap: int) -> tuple[bytes, str]:
     """The uploaded archive's bytes and name, never more than cap + 1 bytes read."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    try:
-        if kind == "multipart/form-data":
-            form = await request.form(max_files=1, max_fields=2)
-            upload = form.get("archive")
-            if not isinstance(upload, UploadFile):
-                raise Invalid("field 'archive': a file part named 'archive' is required")
-            data = await upload.read(cap + 1)
-            name = upload.filename or "archive"
-        elif kind in ARCHIVE_TYPES:
-            chunks, size = [], 0
-            async for chunk in request.stream():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > cap:
-                    break
-            data, name = b"".join(chunks), "archive"
-        else:
-            raise UnsupportedMedia(f"send the pack as {', '.join(ARCHIVE_TYPES[:3])} or as "
-                                   "multipart/form-data with a part 'archive'")
-    except BodyTooLarge as exc:
-        raise TooLarge(str(exc)) from None
+    data, filename = await read_upload(
+        request, part="archive", raw_types=ARCHIVE_TYPES, cap=cap,
+        refusal=f"send the pack as {', '.join(ARCHIVE_TYPES[:3])} or as "
+                "multipart/form-data with a part 'archive'")
+    name = filename or "archive"
     if len(data) > cap:
         raise TooLarge(f"{name}: over the upload cap of {cap} bytes")
     return data, name

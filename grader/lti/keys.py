@@ -7,7 +7,6 @@ JWKS the platforms fetch (`/lti/jwks`) stays valid across restarts."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -60,16 +59,5 @@ def _create(path: Path) -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    # As config.secret_key: a private temporary file linked into place, so two
-    # processes starting together end up with the same (first) key.
-    tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pem = path.read_bytes()
-    finally:
-        tmp.unlink()
-    return pem
+    # As the secret key: two processes starting together end up with the same (first) key.
+    return config.write_once(path, pem)

@@ -44,17 +44,22 @@ def secret_key(settings: Settings) -> bytes:
         return path.read_bytes().strip()
     except FileNotFoundError:
         pass
-    key = secrets.token_hex(32).encode()
-    # Write a private temporary file, then link it into place: link() fails if
-    # another process got there first, and nobody ever reads a half-written key.
-    tmp = path.with_name(f".{SECRET_FILE}.{os.getpid()}")
+    return write_once(path, secrets.token_hex(32).encode()).strip()
+
+
+def write_once(path: Path, data: bytes) -> bytes:
+    """Store a private file (mode 0600) unless another process did first;
+    returns what the file holds. A private temporary file is linked into
+    place: link() fails if another process got there first, and nobody ever
+    reads a half-written file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
+        handle.write(data)
     try:
         os.link(tmp, path)
     except FileExistsError:
-        key = path.read_bytes().strip()
+        data = path.read_bytes()
     finally:
         tmp.unlink()
-    return key
+    return data

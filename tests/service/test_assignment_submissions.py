@@ -7,7 +7,6 @@ assignment's rules."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from tests.helpers.assignment_setup import (
     token,
 )
 from tests.helpers.service_fakes import FakeQueue, fake_grade, make_pack
+from tests.helpers.sqlite_db import sqlite_db  # noqa: F401  (the `db` fixture)
 from tests.service.test_postgres import pg_url  # noqa: F401  (the fixture)
 
 
@@ -44,14 +44,6 @@ def exercises_root(tmp_path: Path) -> Path:
     toml = other / "exercise.toml"
     toml.write_text(toml.read_text().replace('slug = "hello-api"', 'slug = "other-api"'))
     return root
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'grader.db'}")
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ field's check, extensions with their log, and repricing when deadlines move."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -34,14 +33,7 @@ from tests.helpers.assignment_setup import (
     token,
 )
 from tests.helpers.service_fakes import FakeQueue
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'grader.db'}")
-    database.migrate()
-    yield database
-    database.dispose()
+from tests.helpers.sqlite_db import sqlite_db  # noqa: F401  (the `db` fixture)
 
 
 @pytest.fixture

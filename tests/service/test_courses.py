@@ -5,7 +5,6 @@ are all or nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,17 +23,10 @@ from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.settings import get_settings
 from tests.helpers.assignment_setup import app_services, token
 from tests.helpers.service_fakes import FakeQueue
+from tests.helpers.sqlite_db import sqlite_db  # noqa: F401  (the `db` fixture)
 from tests.service.test_postgres import pg_url  # noqa: F401  (the fixture)
 
 ROSTER = "name,role,email\nines,instructor,\nstu1,,s1@uni.example\nstu2,student,\nasa,assistant,\n"
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'grader.db'}")
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def people(db: Database, prefix: str = "") -> dict[str, User]:

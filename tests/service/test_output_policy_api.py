@@ -31,14 +31,16 @@ def hostile_grade(*, pack: Any, files: dict[str, str], settings: Any = None) -> 
                         "is not shown ...]\n", author_output=f"started\necho: {SECRET}\n")
 
 
-def graded(client: TestClient, services: Services, who: Account) -> str:
+def graded(client: TestClient, services: Services, who: Account,
+           grade: Any = hostile_grade) -> str:
+    """A submission by `who`, graded at once with `grade` (the harness's answer)."""
     response = client.post(URL, json={"exercise": "hello-api", "files": {"app/main.py": "x\n"}},
                            headers=who.headers)
     assert response.status_code == 202, response.text
     sub_id = str(response.json()["id"])
     result, _ = grading_jobs.grade_submission(
         db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id="t",
-        grade=hostile_grade, settings=services.settings, worker="test", max_retries=0,
+        grade=grade, settings=services.settings, worker="test", max_retries=0,
         lease_seconds=60,
     )
     assert result is grading_jobs.Result.GRADED

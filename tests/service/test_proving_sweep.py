@@ -6,18 +6,15 @@ finished versions are left alone; a queue that refuses is tried again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from grader.db import Database, Role, utcnow
 from grader.db.publishing import ExerciseVersion, VersionStatus
 from grader.services import accounts
 from grader.services.proving_sweep import sweep_proving
 from grader.services.publishing import INFRASTRUCTURE
+from tests.helpers.sqlite_db import sqlite_db  # noqa: F401  (the `db` fixture)
 from tests.service.test_postgres import pg_url  # noqa: F401  (the fixture)
 
 LIMIT = 3600.0
@@ -32,14 +29,6 @@ class ProveQueue:
         if self.up:
             self.sent.append(version_id)
         return self.up
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'grader.db'}")
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def version(db: Database, name: str, status: VersionStatus, published: datetime,

@@ -6,7 +6,6 @@ rerun after a lost worker skips what is done."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from tests.helpers.regrade_preview_setup import (
     stored,
 )
 from tests.helpers.service_fakes import FakeQueue, make_pack
+from tests.helpers.sqlite_db import sqlite_db  # noqa: F401  (the `db` fixture)
 from tests.service.test_postgres import pg_url  # noqa: F401  (the fixture)
 
 
@@ -35,14 +35,6 @@ from tests.service.test_postgres import pg_url  # noqa: F401  (the fixture)
 def exercises_root(tmp_path: Path) -> Path:
     make_pack(tmp_path / "exercises")
     return tmp_path / "exercises"
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'grader.db'}")
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from tests.helpers.regrade_preview_setup import (
     settings_for,
 )
 from tests.helpers.service_fakes import make_pack
+from tests.helpers.sqlite_db import sqlite_db  # noqa: F401  (the `db` fixture)
 
 PREVIEWS = "/api/v1/regrade-previews"
 
@@ -38,14 +39,6 @@ PREVIEWS = "/api/v1/regrade-previews"
 def exercises_root(tmp_path: Path) -> Path:
     make_pack(tmp_path / "exercises")
     return tmp_path / "exercises"
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'grader.db'}")
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

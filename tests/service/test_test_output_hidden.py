@@ -11,10 +11,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from grader.services import grading_jobs
 from grader.services.wiring import Services
 from grader_harness.report import Outcome, Report, TestResult, Visibility, build_report
 from tests.helpers.service_fakes import Account
+from tests.service.test_output_policy_api import graded as graded_with
 from tests.service.test_output_policy_api import page_as
 
 URL = "/api/v1/submissions"
@@ -32,24 +32,10 @@ def report_with_test_output(*, pack: Any, files: dict[str, str], settings: Any =
     return build_report(tests, output="started\n", author_output="started\n")
 
 
-def graded(client: TestClient, services: Services, who: Account) -> str:
-    response = client.post(URL, json={"exercise": "hello-api", "files": {"app/main.py": "x\n"}},
-                           headers=who.headers)
-    assert response.status_code == 202, response.text
-    sub_id = str(response.json()["id"])
-    result, _ = grading_jobs.grade_submission(
-        db=services.db, catalog=services.catalog, submission_id=sub_id, claim_id="t",
-        grade=report_with_test_output, settings=services.settings, worker="test", max_retries=0,
-        lease_seconds=60,
-    )
-    assert result is grading_jobs.Result.GRADED
-    return sub_id
-
-
 def test_a_students_api_and_page_never_hold_a_tests_output(
     client: TestClient, services: Services, alice: Account
 ) -> None:
-    sub_id = graded(client, services, alice)
+    sub_id = graded_with(client, services, alice, report_with_test_output)
     one = client.get(f"{URL}/{sub_id}", headers=alice.headers)
     listed = client.get(URL, headers=alice.headers)
     events = client.get(f"{URL}/{sub_id}/events", headers=alice.headers)
@@ -65,7 +51,7 @@ def test_a_students_api_and_page_never_hold_a_tests_output(
 def test_authors_get_it_on_the_api_and_the_page(
     client: TestClient, services: Services, alice: Account, author: Account
 ) -> None:
-    sub_id = graded(client, services, alice)
+    sub_id = graded_with(client, services, alice, report_with_test_output)
     body = client.get(f"{URL}/{sub_id}", headers=author.headers).json()
     assert body["author_output"] == "started\n"  # the run's author copy is there
     by_name = {t["name"]: t["author_output"] for t in body["tests"]}
