@@ -71,6 +71,7 @@ def test_graded_submission_shows_tests_without_hidden_code(
         "id": "test_hello.py::test_body", "name": "test_body", "outcome": "failed",
         "points": 0.0, "max_points": 1.0, "duration": 0.01, "visibility": "hidden",
         "hint": "return JSON", "message": "body was not JSON",
+        "author_output": None,  # what was printed during the test: authors only
     }
     assert [h["score"] for h in body["history"]] == [1.0]
 
