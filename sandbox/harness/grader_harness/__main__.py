@@ -1,11 +1,12 @@
 """python -m grader_harness [--tests DIR] [--public-tests DIR] [--data DIR]
                           [--workspace DIR] [--reference DIR]
                           [--sql-template DIR] [--no-drop]
-                          [--warm RUNNER [--idle-seconds S]]
+                          [--warm RUNNER [--idle-seconds S] [--no-prestart]]
 
 Reads one GradingRequest (JSON) from stdin and writes one Report (JSON) to
 stdout. With --warm, loads RUNNER first and then reads the request as one
-line; the grading's clock starts when it arrives (warm.py). Exit status:
+line; the grading's clock starts when it arrives (warm.py), and the
+student's interpreter waits ready too (prestart.py). Exit status:
   0  a report was written (whatever the student's result, even status error);
   3  a harness fault: no report, the traceback on stderr. The host must treat
      it as an infrastructure fault (retry, "not gradable"), never as the
@@ -48,6 +49,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="run student processes as ourselves (trusted golden tests only)")
     parser.add_argument("--warm", choices=list(RUNNERS),
                         help="load this runner, then read the request as one line")
+    parser.add_argument("--no-prestart", action="store_true",
+                        help="with --warm: start no student interpreter ahead (benchmarks)")
     parser.add_argument("--idle-seconds", type=float, default=DEFAULT_IDLE_SECONDS,
                         help="with --warm: exit (status 4) when no request came this long")
     args = parser.parse_args(argv)
@@ -74,16 +77,19 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     from grader_harness.sql import prestart
 
+    waiting = None
     try:
         if args.warm:
             from grader_harness import warm
 
-            warm.warm_up(args.warm, layout)
+            waiting = warm.warm_up(args.warm, layout, student=not args.no_prestart)
             loaded = time.monotonic() - STARTED
             print(f"grader_harness: warm, loaded in {loaded:.3f} s", file=sys.stderr, flush=True)
             raw = warm.read_request(0, args.idle_seconds)
             if raw is None:
                 prestart.abandon()
+                if waiting is not None:
+                    waiting.discard()
                 return EXIT_IDLE
             started = time.monotonic()  # the student's clock starts now
         else:
@@ -100,9 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         gc.freeze()
 
         try:
-            document = grade(raw, layout, started).to_json().encode("utf-8")
+            document = grade(raw, layout, started, waiting).to_json().encode("utf-8")
         finally:
             prestart.abandon()
+            if waiting is not None:
+                waiting.discard()  # unused (a bad request, another runner) or already the run's
     except BaseException:
         traceback.print_exc()
         print("grader_harness: harness fault, no report written", file=sys.stderr)

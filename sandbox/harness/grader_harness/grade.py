@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from grader_harness import plugin
+from grader_harness import plugin, prestart
 from grader_harness.deadline import Deadline
 from grader_harness.errors import BadRequest, DeadlineReached, HarnessFault
 from grader_harness.memory import MemoryCounters
@@ -68,7 +68,8 @@ def pytest_args(layout: Layout, rootdir: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def grade(raw: bytes, layout: Layout, started: float) -> Report:
+def grade(raw: bytes, layout: Layout, started: float,
+          waiting: prestart.Waiting | None = None) -> Report:
     layout, rootdir = _resolved(layout)
     try:
         request = parse_request(raw)
@@ -77,7 +78,7 @@ def grade(raw: bytes, layout: Layout, started: float) -> Report:
         write_files(layout.workspace, request.files)
     except BadRequest as exc:
         return build_report([], message=str(exc), duration=time.monotonic() - started)
-    return run_tests(request.config, layout, rootdir, started)
+    return run_tests(request.config, layout, rootdir, started, waiting)
 
 
 def _isolate(layout: Layout, rootdir: Path) -> None:
@@ -95,7 +96,8 @@ def _isolate(layout: Layout, rootdir: Path) -> None:
     os.chdir(rootdir)
 
 
-def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: float) -> Report:
+def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: float,
+              waiting: prestart.Waiting | None = None) -> Report:
     try:
         user = lookup_user(layout.student_user)
     except KeyError:
@@ -109,6 +111,10 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
     _isolate(layout, rootdir)
     deadline.arm()
     try:
+        if waiting is not None:
+            # Before pytest loads the tests: the student's import runs meanwhile.
+            state.prestarted = prestart.release(waiting, procs, config.runner, config.options)
+            state.clock = waiting.take_clock()  # None when it was discarded
         code = pytest.main(pytest_args(layout, rootdir),
                            plugins=[grader, plugin, _runner(config.runner)])
     except DeadlineReached:  # the grace alarm, outside of pytest's own net
@@ -116,6 +122,7 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
     finally:
         deadline.disarm()
         author_output = procs.close()
+        _close_untaken(state)
         if state.clock is not None:
             state.clock.close()
     if state.fault:
@@ -134,6 +141,14 @@ def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: flo
     return build_report(grader.results(), limit_hit=limit, message=_message(state, grader, memory),
                         output=procs.student_output(), author_output=author_output,
                         duration=time.monotonic() - started)
+
+
+def _close_untaken(state: RunState) -> None:
+    """A released interpreter no fixture took (pytest failed before): its
+    process is ended with the rest; close our ends of its pipes."""
+    untaken = state.take_prestarted()
+    for fd in (untaken.channel or ()) if untaken is not None else ():
+        os.close(fd)
 
 
 def limit_status(*, memory: bool, output: bool, timed_out: bool) -> Status | None:

@@ -12,6 +12,9 @@ The command (docs/authoring.md, "Runner http-app"), as the student user:
         --port PORT --no-access-log --no-proxy-headers --app-dir WORKSPACE
 
 with the exercise's `[http_app] env` added to the student's environment.
+In a warm sandbox the first start takes the interpreter prestart.py started
+ahead and released with the files: the same command, uvicorn and FastAPI
+already imported; restarts are cold.
 No proxy headers: request.client.host is always the real peer, and
 X-Forwarded-For is a header like any other (an exercise may test that the
 app does not trust it). A test acts as another client by connecting from
@@ -28,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpcore  # noqa: F401  (httpx loads it on the first request: in a warm sandbox, before)
 import httpx
 import pytest
 
@@ -41,17 +45,16 @@ from grader_harness.errors import (
     StudentTimeout,
 )
 from grader_harness.messages import clean_log
+from grader_harness.prestart import free_port
 from grader_harness.state import STATE_KEY, RunState
 from grader_harness.student import StudentProcess
 
 STARTUP_SECONDS = 10.0
 LOG_LINES = 20
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# httpx builds a TLS context (loading the CA bundle) for every client it
+# makes, about 50 ms here, and each test gets a new client: build it once
+# (in a warm sandbox before the request). The app speaks plain HTTP anyway.
+_TLS = httpx.create_ssl_context()
 
 
 def _answers(port: int) -> bool:
@@ -93,12 +96,18 @@ class AppServer:
             self._start(again)
 
     def _start(self, again: bool) -> None:
-        clock = self.state.run_clock()
-        argv = shim_argv(sys.executable, clock, "uvicorn", [
-            self.app, "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
-            "--no-proxy-headers", "--app-dir", str(self.state.workspace)])
-        self.proc = proc = self.state.procs.start("app", argv, env=self.env,
-                                                  pass_fds=(clock.reader_fd,))
+        taken = self.state.take_prestarted()
+        if taken is not None:
+            self.state.procs.phases.process_started()  # what procs.start says for a cold one
+            self.proc = proc = taken.proc
+            self.port = taken.port  # a cold restart listens there again
+        else:
+            clock = self.state.run_clock()
+            argv = shim_argv(sys.executable, clock, "uvicorn", [
+                self.app, "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
+                "--no-proxy-headers", "--app-dir", str(self.state.workspace)])
+            self.proc = proc = self.state.procs.start("app", argv, env=self.env,
+                                                      pass_fds=(clock.reader_fd,))
         # Past the run's deadline the alarm stops us (a timeout), not this loop.
         give_up = time.monotonic() + min(STARTUP_SECONDS, self.state.deadline.remaining() + 1)
         while not _answers(self.port):
@@ -142,6 +151,7 @@ class StudentClient(httpx.Client):
     """httpx.Client for the student's app: its failures become student-facing errors."""
 
     def __init__(self, server: AppServer, **kwargs: Any) -> None:
+        kwargs.setdefault("verify", _TLS)
         super().__init__(**kwargs)
         self._grader_server = server
 
@@ -216,7 +226,7 @@ def client_from(_grader_app: AppServer, call_timeout: float
     made: list[httpx.Client] = []
 
     def make(address: str) -> httpx.Client:
-        transport = httpx.HTTPTransport(local_address=loopback_address(address))
+        transport = httpx.HTTPTransport(local_address=loopback_address(address), verify=_TLS)
         http = StudentClient(_grader_app, base_url=_grader_app.base_url, timeout=call_timeout,
                              transport=transport)
         made.append(http)

@@ -6,7 +6,9 @@ proxy (proxy_server.py), which calls the function and answers with the result
 or the exception. Every reply is untrusted data: size-capped, JSON only,
 checked for shape. A call longer than call_timeout_seconds, or a proxy that
 dies, costs only that call: the proxy is started afresh (a new import, so
-module state is lost) for the next one.
+module state is lost) for the next one. In a warm sandbox the first start
+takes the interpreter prestart.py started ahead and released with the files
+(the same proxy, its import under way); restarts are cold.
 """
 
 from __future__ import annotations
@@ -56,6 +58,16 @@ class ProxyClient:
 
     def _start(self) -> None:
         self.stop()
+        taken = self.state.take_prestarted()
+        if taken is not None and taken.channel is not None:
+            self.state.procs.phases.process_started()  # what procs.start says for a cold one
+            self.proc = taken.proc
+            self._to_proxy, self._from_proxy = taken.channel
+        else:
+            self._start_cold()
+        self._await_import()
+
+    def _start_cold(self) -> None:
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
         # -P: the cwd (the workspace) must not come before the stdlib while the
@@ -70,6 +82,8 @@ class ProxyClient:
             os.close(request_r)
             os.close(reply_w)
         self._to_proxy, self._from_proxy = request_w, reply_r
+
+    def _await_import(self) -> None:
         what = f"importing your module {self.module!r}"
         summary = f"could not import your module {self.module!r}"
         # Past the run's deadline the alarm stops us (a timeout), not this wait.

@@ -18,6 +18,7 @@ from grader_harness.student import StudentProcess, StudentProcesses
 
 if TYPE_CHECKING:
     from grader_harness.clock import Clock
+    from grader_harness.prestart import Released
 
 
 @dataclass
@@ -34,6 +35,9 @@ class RunState:
     fault: str | None = None
     # The student's wall clock (clock.py), made when a runner first needs it.
     clock: Clock | None = None
+    # A warm sandbox's student interpreter, released with the files
+    # (prestart.py): the runner's first start takes it instead of starting one.
+    prestarted: Released | None = None
 
     @property
     def workspace(self) -> Path:
@@ -51,6 +55,11 @@ class RunState:
 
             self.clock = Clock()
         return self.clock
+
+    def take_prestarted(self) -> Released | None:
+        """The released interpreter, once: every later start is a cold one."""
+        taken, self.prestarted = self.prestarted, None
+        return taken
 
     def timed_out(self) -> None:
         """A call ran too long: stop every student process, as the next call

@@ -1,7 +1,8 @@
 """Student processes: started as the student user, metered, and ended for sure.
 
-Every process that runs student code (the app server, the python proxy) is
-started here, so this is the one place that knows the rules: the student
+Every process that runs student code (the app server, the python proxy, and
+the interpreter a warm sandbox starts before the request: prestart.py) is
+started here (spawn), so this is the one place that knows the rules: the student
 user, an empty supplementary group list, a new session, the workspace as
 cwd, a minimal environment, stdin from /dev/null and stdout+stderr into a
 metered pipe. Nothing the student starts can reach the report's descriptor:
@@ -83,6 +84,32 @@ def _become(user: StudentUser | None) -> Callable[[], None]:
     return run
 
 
+def spawn(argv: Sequence[str], cwd: Path, user: StudentUser | None, *, env: dict[str, str],
+          pass_fds: Sequence[int] = ()) -> tuple[subprocess.Popen[bytes], int]:
+    """Start a process by the rules above; returns it and the read end of
+    its stdout+stderr pipe (nobody reads it yet: StudentProcesses.adopt)."""
+    read_fd, write_fd = os.pipe()
+    try:
+        popen = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=write_fd,
+            stderr=write_fd,
+            start_new_session=True,
+            close_fds=True,
+            pass_fds=tuple(pass_fds),
+            preexec_fn=_become(user),
+        )
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)  # the child holds its own copy
+    return popen, read_fd
+
+
 class StudentProcess:
     def __init__(self, name: str, popen: subprocess.Popen[bytes], tail: Tail,
                  reader: threading.Thread) -> None:
@@ -141,25 +168,15 @@ class StudentProcesses:
     def start(self, name: str, argv: Sequence[str], *, env: dict[str, str] | None = None,
               pass_fds: Sequence[int] = ()) -> StudentProcess:
         self.phases.process_started()
-        read_fd, write_fd = os.pipe()
-        try:
-            popen = subprocess.Popen(
-                list(argv),
-                cwd=self.workspace,
-                env={**student_env(self.workspace), **(env or {})},
-                stdin=subprocess.DEVNULL,
-                stdout=write_fd,
-                stderr=write_fd,
-                start_new_session=True,
-                close_fds=True,
-                pass_fds=tuple(pass_fds),
-                preexec_fn=_become(self.user),
-            )
-        except BaseException:
-            os.close(read_fd)
-            raise
-        finally:
-            os.close(write_fd)  # the child holds its own copy
+        popen, read_fd = spawn(argv, self.workspace, self.user,
+                               env={**student_env(self.workspace), **(env or {})},
+                               pass_fds=pass_fds)  # fmt: skip
+        return self.adopt(name, popen, read_fd)
+
+    def adopt(self, name: str, popen: subprocess.Popen[bytes], read_fd: int) -> StudentProcess:
+        """Meter and own a process spawn() started: one started before the
+        run (prestart.py) joins it here. The caller tells the phases when
+        it takes the process (process_started), as start() does."""
         tail = Tail()
         reader = self.meter.start_reader(read_fd, tail, f"output-{name}-{popen.pid}")
         proc = StudentProcess(name, popen, tail, reader)
