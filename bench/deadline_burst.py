@@ -8,7 +8,9 @@ submissions of the exercise's reference solution, spread evenly over the
 students, from `--concurrency` requests in flight at once. It prints:
 
 - the time to accept all (first POST sent to last 202 received), per-request
-  latency p50/p95/p99/max and every answer that was not 202;
+  latency p50/p95/p99/max and every answer that was not 202; the CPU the API
+  processes used per POST over the burst (/proc user + system time) and this
+  client's own CPU per POST (it shares the machine);
 - then `--probes` POSTs one at a time (a separate student, `--probe-gap`
   apart) while the backlog is graded: latency without queueing in front of
   the API, where outliers over 100 ms are visible (these are graded too);
@@ -23,9 +25,14 @@ The rate limit and the queue depth cap are raised for the burst (the values
 used are printed). Everything it starts is stopped by pid and its temporary
 folder removed on exit, Ctrl-C and SIGTERM included.
 
+`--accept-only` stops after the burst and the probes (no waiting for the
+gradings: the acceptance figures in a minute); `--api-workers N` runs the API
+as N processes (GRADER_API_WORKERS).
+
 Run on demand (not part of the test suite):
     .venv/bin/python bench/deadline_burst.py [--quick] [--count 1000] [--students 100]
-        [--exercise safe-fetch] [--concurrency 50] [--probes 50]
+        [--exercise safe-fetch] [--concurrency 50] [--probes 50] [--accept-only]
+        [--api-workers N]
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from types import FrameType
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the repo root: tests.helpers (python -m bench.<name> needs none)
@@ -99,6 +107,20 @@ def _vmrss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes and their children (the
+    uvicorn workers of a multi-process API), from /proc: what a POST costs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in {*pids, *(kid for parent in pids for kid in _children(parent))}:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 def worker_rss(pid: int) -> str:
@@ -256,7 +278,7 @@ def order_lines(rows: list[Any]) -> list[str]:
 # --- the run ---------------------------------------------------------------------
 
 def final_counts(db: Database) -> Counter[str]:
-    from sqlalchemy import func, select
+    from sqlalchemy import func
 
     with db.reading() as session:
         rows = session.execute(
@@ -322,6 +344,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="count 100, 10 students, 10 probes: to test the script")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--accept-only", action="store_true",
+                        help="stop after the burst and the probes (no waiting for grading)")
+    parser.add_argument("--api-workers", type=int, default=None,
+                        help="GRADER_API_WORKERS for the API (default: the service's)")
     args = parser.parse_args()
     if args.quick:
         args.count, args.students, args.probes = 100, 10, 10
@@ -372,7 +398,9 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     try:
         with running_service(settings, tmp, name="burst", concurrency=args.worker_concurrency,
                              rate_limit_submissions=rate_limit,
-                             queue_max_depth=queue_depth) as (url, _env, worker):
+                             queue_max_depth=queue_depth,
+                             **({"api_workers": args.api_workers}
+                                if args.api_workers else {})) as (url, _env, worker):
             API_PIDS.extend(pid for pid in _children(os.getpid())
                             if "grader.cli.main api" in _cmdline(pid))
             assert worker.proc is not None
@@ -404,11 +432,18 @@ def measure(args: argparse.Namespace, url: str, settings: Settings, body: dict[s
     print(f"worker RSS before the burst: {worker_rss(worker_pid)}")
     print(load_line())
 
+    cpu_before, client_before = cpu_seconds(API_PIDS), time.process_time()
     answers, origin, last_202 = asyncio.run(
         burst(url, tokens, body, args.count, args.concurrency))
+    cpu_burst = cpu_seconds(API_PIDS) - cpu_before
+    client_cpu = time.process_time() - client_before
     accepted = sum(a.status == 202 for a in answers)
     print(f"burst: {accepted}/{args.count} accepted (202) in {last_202:.2f} s, first POST "
           f"to last 202   target: all in < 5 s")
+    print(f"API CPU during the burst: {cpu_burst:.2f} s, {1000 * cpu_burst / args.count:.2f} "
+          f"ms per POST (user + system, all API processes; {load_line()}); this client "
+          f"(httpx, same machine): {client_cpu:.2f} s, {1000 * client_cpu / args.count:.2f} ms "
+          "per POST")
     for line in latency_lines("burst latency", answers):
         print(line)
     slow = sorted(answers, key=lambda a: -a.took)[:5]
@@ -422,6 +457,17 @@ def measure(args: argparse.Namespace, url: str, settings: Settings, body: dict[s
         print("  each, ms: " + " ".join(f"{a.took * 1000:.0f}" for a in probes))
 
     expected = accepted + sum(a.status == 202 for a in probes)
+    if args.accept_only:
+        counts = final_counts(db)
+        print(f"--accept-only: rows in the database {sum(counts.values())} of {expected} "
+              f"accepted ({dict(counts)}); not waiting for grading")
+        with db.reading() as session:
+            stamps = {row.id: (row.received_at, row.enqueued_at) for row in session.execute(
+                select(Submission.id, Submission.received_at, Submission.enqueued_at))}
+        print(lag_line(answers, stamps))
+        print(load_line())
+        db.dispose()
+        return
     half_rss = None
     last = -1
     while True:
@@ -445,10 +491,27 @@ def measure(args: argparse.Namespace, url: str, settings: Settings, body: dict[s
     db.dispose()
 
 
+def lag_line(answers: list[Answer], stamps: dict[str, tuple[Any, Any]]) -> str:
+    """Deadlines are judged on received_at: how far behind the client's send it
+    is (the client's own queueing included: it shares the machine), and how
+    long the server then took to write the row (enqueued_at is set then)."""
+    ours = [(a, stamps[a.sub_id]) for a in answers if a.sub_id in stamps]
+    if not ours:
+        return "received_at: no submissions"
+    lags = [1000 * (received.timestamp() - a.wall) for a, (received, _) in ours]
+    inside = [1000 * (written - received).total_seconds()
+              for _, (received, written) in ours if written is not None]
+
+    def figures(ms: list[float]) -> str:
+        return f"p50 {pct(ms, .5):.0f} ms, p95 {pct(ms, .95):.0f} ms, max {max(ms):.0f} ms"
+
+    return (f"received_at behind the client's send (burst; judged against deadlines): "
+            f"{figures(lags)}; then arrival to row written (enqueued_at): "
+            f"{figures(inside) if inside else 'none'}")
+
+
 def report(db: Database, burst_answers: list[Answer], probes: list[Answer], expected: int,
            graded_in: float) -> None:
-    from sqlalchemy import select
-
     answers = burst_answers + probes
 
     with db.reading() as session:
@@ -470,12 +533,7 @@ def report(db: Database, burst_answers: list[Answer], probes: list[Answer], expe
     print(f"graded all in {graded_in:.1f} s from the first POST (by the database: first "
           f"received to last finished {(last_fin - first_rx).total_seconds():.1f} s, "
           f"{len(final) / (last_fin - first_rx).total_seconds():.2f} gradings/s)")
-    # Deadlines are judged on received_at: how far behind the client's send it is.
-    lags = [1000 * (by_id[a.sub_id].received_at.timestamp() - a.wall)
-            for a in burst_answers if a.sub_id in by_id]
-    if lags:
-        print(f"received_at behind the client's send (burst; judged against deadlines): p50 "
-              f"{pct(lags, .5):.0f} ms, p95 {pct(lags, .95):.0f} ms, max {max(lags):.0f} ms")
+    print(lag_line(burst_answers, {r.id: (r.received_at, r.enqueued_at) for r in rows}))
     for line in order_lines([(r.received_at, r.enqueued_at, r.started_at) for r in final]):
         print(line)
 

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from grader import api, web
 from grader.api.body_limit import BodyLimit, BodyLimits
 from grader.auth import LoginThrottle
+from grader.http.arrival import ArrivalStamp
 from grader.http.stream_slots import StreamSlots
 from grader.services.wiring import Services, build_services
 from grader.settings import Settings, get_settings
@@ -89,4 +90,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(BodyLimit, limits=BodyLimits(
         uploads=settings.request_bytes_cap(), small=settings.max_form_bytes,
         upload_paths=UPLOAD_PATHS, api_prefixes=API_PATHS, page=_too_large_page))
+    # Outermost of all: a submission's received_at is when it got here, not
+    # when a thread or the database lock was free (grader.http.arrival).
+    app.add_middleware(ArrivalStamp)
     return app

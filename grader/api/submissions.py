@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from grader.api.deps import CurrentUser
 from grader.api.payload import OPENAPI_BODY, read_submission_body
+from grader.http.arrival import arrived_at
 from grader.http.deps import ServicesDep
 from grader.http.status_stream import open_stream
 from grader.services import regrade, submissions
@@ -52,7 +53,7 @@ async def submit(
     new = submissions.NewSubmission(
         user=user, exercise=payload.exercise, files=payload.files,
         callback_url=payload.callback_url, idempotency_key=idempotency_key,
-        assignment=payload.assignment)
+        assignment=payload.assignment, received_at=arrived_at(request))
     view, created = await run_in_threadpool(
         lambda: submissions.create_submission(
             db=services.db, catalog=services.catalog, queue=services.queue,

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
@@ -28,6 +28,9 @@ from grader.cli.render import submission_table
 from grader.db import Database, Role
 from grader.services import accounts, config
 from grader.services.client import ApiClient, ApiError, read_local_files
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 from grader.services.errors import ServiceError
 from grader.settings import Settings
 
@@ -71,6 +74,10 @@ def tokens_create(name: Annotated[str, typer.Argument(help="The user's name.")])
 def api(
     host: Annotated[str | None, typer.Option(help="Default: GRADER_API_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Default: GRADER_API_PORT.")] = None,
+    workers: Annotated[int, typer.Option(
+        envvar="GRADER_API_WORKERS", min=1, max=64,
+        help="API processes on the one port (uvicorn workers); see 'Deadline bursts' "
+             "in docs/service.md before raising it on SQLite.")] = 1,
 ) -> None:
     """Run the HTTP API alone (migrates the database on start)."""
     import uvicorn
@@ -78,8 +85,21 @@ def api(
     from grader.app import create_app
 
     settings = load_settings()
-    uvicorn.run(create_app(settings), host=host or settings.api_host,
-                port=port or settings.api_port, log_level="info")
+    host, port = host or settings.api_host, port or settings.api_port
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Migrate once, here, before any worker starts; the workers skip it.
+    _db(settings).dispose()
+    uvicorn.run("grader.cli.service:api_worker_app", factory=True, workers=workers,
+                host=host, port=port, log_level="info")
+
+
+def api_worker_app() -> FastAPI:
+    """One of several API processes (uvicorn imports this by name in each)."""
+    from grader.app import create_app
+
+    return create_app(load_settings(), migrate=False)
 
 
 def worker(

@@ -14,8 +14,11 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from grader.db.writer_queue import WriterQueue, begin_immediate
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 READONLY = "grader_readonly"
+BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another process's lock
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -27,7 +30,7 @@ def _sqlite_setup(engine: Engine) -> None:
         # WAL: readers never block the writer (API and workers share the file).
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -35,11 +38,18 @@ def _sqlite_setup(engine: Engine) -> None:
     def _begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front. A deferred transaction that
         # reads and then writes fails at once with "database is locked" when
-        # another process committed in between; this one waits (busy_timeout).
+        # another process committed in between; this one waits (up to
+        # busy_timeout, in short steps: writer_queue.begin_immediate). Within
+        # a process, writers first queue on Database.writers (FIFO), so only
+        # one of them at a time waits here, against other processes.
         # Read-only sessions (Database.reading) never write, so they need no
         # lock and do not queue behind writers (WAL readers never block).
-        readonly = conn.get_execution_options().get(READONLY, False)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READONLY, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        begin_immediate(conn.connection.dbapi_connection, timeout=BUSY_TIMEOUT_MS / 1000,
+                        busy_timeout_ms=BUSY_TIMEOUT_MS,
+                        fallback=lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"))
 
 
 class Database:
@@ -61,11 +71,20 @@ class Database:
         self.read_sessions = sessionmaker(
             self.engine.execution_options(**{READONLY: True}), expire_on_commit=False
         )
+        # SQLite: this process's writers in arrival order (grader.db.writer_queue);
+        # PostgreSQL has row locks and a fair lock queue of its own.
+        self.writers: WriterQueue | None = WriterQueue() if self.is_sqlite else None
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self.sessions.begin() as session:
+    def session(self, *, arrived: float | None = None) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error.
+        On SQLite it holds the process's writer queue until the commit, its
+        turn by `arrived` (time.time() when the work arrived; default now)."""
+        if self.writers is None:
+            with self.sessions.begin() as session:
+                yield session
+            return
+        with self.writers.hold(arrived), self.sessions.begin() as session:
             yield session
 
     @contextlib.contextmanager

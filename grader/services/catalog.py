@@ -48,14 +48,18 @@ class Catalog:
     packs in place; a new content hash becomes a new exercise version)."""
 
     def __init__(self, root: Path, *, ttl: float = 10.0,
-                 published: Callable[[], dict[str, ExercisePack]] | None = None) -> None:
+                 published: Callable[[], dict[str, ExercisePack]] | None = None,
+                 published_ttl: float = 0.0) -> None:
         self.root = root
         self.ttl = ttl
-        # Proven published versions (services.published_catalog), asked on
-        # every use (one query; packs are cached by content hash) so a version
-        # proven or rolled back on another host counts at once. A disk pack
-        # wins over one of the same slug, which publishing refuses anyway.
+        # Proven published versions (services.published_catalog), asked again
+        # after `published_ttl` seconds (one query; packs are cached by content
+        # hash) so a version proven or rolled back on another host counts
+        # within that time; reload() always asks. A disk pack wins over one of
+        # the same slug, which publishing refuses anyway.
         self.published = published
+        self.published_ttl = published_ttl
+        self._published_at = float("-inf")
         self.disk_slugs: frozenset[str] = frozenset()
         self._last_published: dict[str, ExercisePack] = {}
         self._packs: dict[str, ExercisePack] = {}
@@ -77,15 +81,19 @@ class Catalog:
             self.disk_slugs = frozenset(packs)
             self._packs = packs
             self._loaded_at = time.monotonic()
-        return self._with_published(packs)
+        return self._with_published(packs, fresh=True)
 
-    def _with_published(self, packs: dict[str, ExercisePack]) -> dict[str, ExercisePack]:
+    def _with_published(self, packs: dict[str, ExercisePack], *,
+                        fresh: bool = False) -> dict[str, ExercisePack]:
         if self.published is None:
             return packs
-        try:
-            self._last_published = self.published()
-        except Exception:  # the database away: the versions we last knew
-            log.exception("published exercises could not be read; using the last known")
+        now = time.monotonic()
+        if fresh or now - self._published_at >= self.published_ttl:
+            try:
+                self._last_published = self.published()
+                self._published_at = now
+            except Exception:  # the database away: the versions we last knew
+                log.exception("published exercises could not be read; using the last known")
         return {**self._last_published, **packs}
 
     def packs(self) -> dict[str, ExercisePack]:

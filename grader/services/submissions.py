@@ -9,11 +9,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from grader.db import Database, Grading, Role, Submission, SubmissionStatus, User, utcnow
-from grader.exercises.pack import ExercisePack
 from grader.exercises.submission import SubmissionError, check_files
-from grader.services import assignment_submissions, callback_policy
+from grader.services import assignment_submissions, callback_policy, submit_caches
 from grader.services.callback_policy import CallbackPolicy
-from grader.services.catalog import Catalog, exercise_version
+from grader.services.catalog import Catalog
 from grader.services.errors import (
     Conflict,
     Forbidden,
@@ -25,6 +24,7 @@ from grader.services.errors import (
 )
 from grader.services.queue import Queue
 from grader.services.ratelimit import RateLimiter
+from grader.services.submission_insert import insert_submission
 from grader.services.views import SubmissionView, submission_view
 
 
@@ -47,6 +47,9 @@ class NewSubmission:
     callback_url: str | None = None
     idempotency_key: str | None = None
     assignment: str | None = None  # "course-slug/assignment-slug"; None: practice
+    # When the request arrived (grader.http.arrival), stamped by the server
+    # before it waited for anything; None: now.
+    received_at: datetime | None = None
 
 
 def sees_all(user: User) -> bool:
@@ -86,9 +89,10 @@ def create_submission(
     """Store a submission as `queued` and enqueue it. Returns (view, created);
     a retried request with the same Idempotency-Key returns the first one.
     `callbacks`: where a callback_url may point (default: public addresses only).
-    Inside an assignment its rules decide on `received_at`, taken once here:
-    the server's time, never the client's (services.assignment_submissions)."""
-    received_at = utcnow()
+    Inside an assignment its rules decide on `received_at`: the server's time
+    when the request arrived (new.received_at, else now), never the client's
+    (services.assignment_submissions)."""
+    received_at = new.received_at or utcnow()
     user, exercise, files = new.user, new.exercise, new.files
     callback_url, idempotency_key = new.callback_url, new.idempotency_key
     if idempotency_key is not None:
@@ -111,7 +115,8 @@ def create_submission(
     except SubmissionError as exc:
         raise Invalid(str(exc)) from None
     callback_url = _check_callback(callback_url, user, callbacks)
-    if queued_count(db=db) >= limits.queue_max_depth:
+    depth = submit_caches.queue_depth(db, lambda: queued_count(db=db))
+    if depth.current() >= limits.queue_max_depth:
         raise Unavailable("the grading queue is full; try again in a minute")
     if limiter is not None:
         wait = limiter.hit(str(user.id))
@@ -120,51 +125,29 @@ def create_submission(
                 f"too many submissions: at most {limiter.limit} per {limiter.window} s", wait
             )
     try:
-        sub_id = _insert(db, user, pack, files, callback_url, idempotency_key,
-                         received_at=received_at, target=target)
+        sub = insert_submission(db, user, pack, files, callback_url, idempotency_key,
+                                received_at=received_at, target=target)
     except IntegrityError:
         # The same Idempotency-Key raced us from a concurrent retry: theirs won.
         earlier = _replay(db, user, idempotency_key or "", exercise, files)
         if earlier is None:
             raise
         return earlier, False
-    if not queue.enqueue(sub_id, exercise=pack.slug, runner=str(pack.manifest.runner)):
-        mark_enqueued(db=db, ids=[sub_id], enqueued=False)
-    return get_submission(db=db, user=user, submission_id=sub_id), True
-
-
-def _insert(
-    db: Database, user: User, pack: ExercisePack, files: dict[str, str],
-    callback_url: str | None, idempotency_key: str | None, *, received_at: datetime,
-    target: assignment_submissions.Target | None,
-) -> str:
-    with db.session() as session:
-        penalty = None
-        if target is not None:
-            # Counted and inserted in this one transaction (see admit).
-            penalty = assignment_submissions.admit(session, target=target, user=user,
-                                                   exercise=pack.slug, received_at=received_at)
-        sub = Submission(
-            user_id=user.id, exercise_id=exercise_version(session, pack).id,
-            exercise_slug=pack.slug, files=files, files_bytes=_check_text(files, 1 << 62),
-            status=SubmissionStatus.QUEUED.value, callback_url=callback_url,
-            idempotency_key=idempotency_key, queued_at=received_at,
-            received_at=received_at, late_penalty=penalty,
-            assignment_id=target.assignment_id if target is not None else None,
-            # Set before the enqueue so the sweep leaves it alone meanwhile;
-            # cleared again if the broker refuses it.
-            enqueued_at=utcnow(),
-        )
-        session.add(sub)
-        session.flush()
-        return sub.id
+    depth.added()
+    if not queue.enqueue(sub.id, exercise=pack.slug, runner=str(pack.manifest.runner)):
+        mark_enqueued(db=db, ids=[sub.id], enqueued=False)
+    if target is not None:  # the assignment's rules shape what a student sees
+        return get_submission(db=db, user=user, submission_id=sub.id), True
+    # Practice: the row just written is the answer; reading it back cost a
+    # query per POST (and showed nothing the insert did not know).
+    return submission_view(sub, [], author=sees_all(user)), True
 
 
 def _replay(
     db: Database, user: User, key: str, exercise: str, files: dict[str, str]
 ) -> SubmissionView | None:
     """The submission an earlier request with this key created, if any."""
-    with db.session() as session:
+    with db.reading() as session:  # a read: no write lock
         sub = session.scalar(
             select(Submission).where(Submission.user_id == user.id,
                                      Submission.idempotency_key == key)
@@ -205,7 +188,6 @@ def get_submission(*, db: Database, user: User, submission_id: str) -> Submissio
             select(Grading).where(Grading.submission_id == sub.id).order_by(Grading.id)
         ).all()
         return known.view(sub, list(history), sees_all=sees_all(user))
-
 
 
 def list_submissions(

@@ -59,7 +59,9 @@ def running_service(
         wait_for(lambda: http_ok(url + "/healthz"), 60)
         yield LiveService(url, env, worker)
     finally:
-        worker.stop()
-        api.terminate()  # our own child, by pid
-        api.wait(timeout=20)
-        api_log.close()
+        try:
+            worker.stop()
+        finally:  # the API is stopped even when stopping the worker fails
+            api.terminate()  # our own child, by pid
+            api.wait(timeout=20)
+            api_log.close()
