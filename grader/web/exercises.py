@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from grader.db import User
 from grader.exercises.pack import pack_files
+from grader.http.arrival import arrived_at
 from grader.http.deps import ServicesDep
 from grader.services import exercise_views, stats, submissions
 from grader.services.errors import ServiceError, status_of
@@ -114,7 +115,7 @@ async def submit(request: Request, slug: str, services: ServicesDep, user: WebUs
             user=user, exercise=slug, files=files,
             # A double click sends the same form twice: one submission.
             idempotency_key=f"web:{nonce}" if isinstance(nonce, str) and nonce else None,
-            assignment=assignment)
+            assignment=assignment, received_at=arrived_at(request))
         view, _ = await run_in_threadpool(
             lambda: submissions.create_submission(
                 db=services.db, catalog=services.catalog, queue=services.queue,
