@@ -7,6 +7,7 @@ solution is a Report; only infrastructure faults raise (SandboxError).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from grader.exercises.pack import ExercisePack
@@ -15,10 +16,18 @@ from grader.settings import Settings
 from grader_harness.protocol import GradingRequest, HarnessConfig
 from grader_harness.report import Report
 from sandbox import engine, images, runner
+from sandbox.errors import ImageMissing
 from sandbox.image_build import Progress
 from sandbox.images import ExerciseImageSpec
 from sandbox.limits import SandboxLimits
 from sandbox.pool import WarmPool
+
+# A worker (a caller with a warm pool) checks an exercise version's image
+# this often, not on every grading: the check hashes the harness and asks
+# the engine about three images, 10-25 ms. A cold grading still finds a
+# missing image itself (runner._check_image) and then drops the entry.
+IMAGE_RECHECK_SECONDS = 30.0
+_known_images: dict[tuple[str, str, str, bool], tuple[str, float]] = {}
 
 
 def exercise_limits(pack: ExercisePack, settings: Settings) -> SandboxLimits:
@@ -83,13 +92,22 @@ def grade_files(
     SandboxError for infrastructure faults."""
     files = check_files(files, pack.manifest.submission)
     client = client or engine.connect(settings.docker_url)
-    image = ensure_image(pack, settings, client=client, progress=progress)
+    known = (pack.slug, pack.content_hash, settings.base_image, settings.offline_base)
+    image, checked = _known_images.get(known, ("", 0.0))
+    if pool is None or time.monotonic() - checked > IMAGE_RECHECK_SECONDS:
+        image = ensure_image(pack, settings, client=client, progress=progress)
+        if pool is not None:
+            _known_images[known] = (image, time.monotonic())
     limits = exercise_limits(pack, settings)
-    return runner.run_in_sandbox(
-        client=client,
-        image=image,
-        request=build_request(pack, files, limits),
-        limits=limits,
-        runtime=settings.runtime,
-        pool=pool,
-    )
+    try:
+        return runner.run_in_sandbox(
+            client=client,
+            image=image,
+            request=build_request(pack, files, limits),
+            limits=limits,
+            runtime=settings.runtime,
+            pool=pool,
+        )
+    except ImageMissing:
+        _known_images.pop(known, None)  # removed meanwhile: the retry builds it
+        raise

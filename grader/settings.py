@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # idle this long is replaced (it holds no submission, only memory); at
     # most half of sandbox_max_age_seconds() (see warm_idle_seconds()).
     warm_sandboxes: Annotated[int, Field(ge=0, le=16)] = 2
+    # Ready containers per such exercise and worker *process*. A prefork child
+    # grades one submission at a time, so 1 is its share of the worker's
+    # concurrency: a worker of concurrency N keeps N ready per hot exercise,
+    # and a back-to-back submission takes the one being started (pool.py).
+    # More only helps callers that grade on several threads in one process.
+    warm_sandboxes_per_key: Annotated[int, Field(ge=1, le=16)] = 1
     warm_sandbox_idle_seconds: Annotated[float, Field(gt=0)] = 120.0
 
     # --- service: API, queue, storage (issue 3) -----------------------------

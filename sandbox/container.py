@@ -1,15 +1,18 @@
 """What one sandbox container is: its settings, its labels, and its removal.
 
-runner.py creates cold ones and pool.py warm ones, both from container_settings(),
-so a warm sandbox can never differ from a cold one (docs/architecture.md
-explains each setting); cleanup.py finds them by their labels.
+runner.py creates cold ones and pool.py warm ones (start_warm), both from
+container_settings(), so a warm sandbox can never differ from a cold one
+(docs/architecture.md explains each setting); cleanup.py finds them by their
+labels.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
+import threading
 from typing import Any
 
 import docker
@@ -19,6 +22,8 @@ import requests.exceptions
 from docker.models.containers import Container
 
 from grader_harness.runners import find_runner
+from sandbox.engine import docker_errors
+from sandbox.errors import ImageMissing
 from sandbox.limits import SandboxLimits
 
 log = logging.getLogger(__name__)
@@ -80,3 +85,98 @@ def remove_container(container: Container) -> None:
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
         # The orphan sweep (sandbox.cleanup) removes it later.
         log.warning("could not remove sandbox container %s: %s", container.short_id, exc)
+
+
+# A warm sandbox loads (imports, a database server) while gradings run: it
+# does so at this CPU weight (cgroup cpu.shares; Docker's default is 1024),
+# so that under contention the gradings get the CPU first. A weight is no
+# cap: on an idle machine the warm-up runs at full speed. Fed, the container
+# gets the default weight back (restore_priority), like any cold sandbox.
+WARM_CPU_SHARES = 64
+DEFAULT_CPU_SHARES = 1024
+
+
+def start_warm(client: docker.DockerClient, image: str, runner: str, limits: SandboxLimits,
+               runtime: str, harness_idle: float) -> Container:  # fmt: skip
+    """Create and start one warm sandbox: the image's own command (the harness)
+    with --warm, at WARM_CPU_SHARES. Raises SandboxError (ImageMissing included)."""
+    with docker_errors(f"starting a warm sandbox of {image}"):
+        try:
+            command = list(client.images.get(image).attrs["Config"]["Cmd"] or [])
+        except docker.errors.ImageNotFound:
+            raise ImageMissing(f"image {image} is not on this Docker engine") from None
+        command += ["--warm", runner, "--idle-seconds", f"{harness_idle:g}"]
+        settings = container_settings(limits, runtime, runner=runner)
+        container = client.containers.create(image, command, cpu_shares=WARM_CPU_SHARES,
+                                             **settings)  # fmt: skip
+        try:
+            container.start()
+        except BaseException:
+            remove_container(container)
+            raise
+    return container
+
+
+def restore_priority(container: Container) -> None:
+    """Give a fed warm sandbox the default CPU weight, in a thread of its own:
+    the grading does not wait for the API call (it starts at the low weight
+    for those few milliseconds). A failure leaves it low: slower under load,
+    never wrong."""
+
+    def restore() -> None:
+        try:
+            container.update(cpu_shares=DEFAULT_CPU_SHARES)
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            log.warning("sandbox %s keeps its warm CPU weight: %s", container.short_id, exc)
+
+    threading.Thread(target=restore, name="sandbox-priority", daemon=True).start()
+
+
+class _Remover:
+    """One background thread per process that removes finished sandboxes, so a
+    grading's report goes back without waiting for the removal (a force
+    remove is tens of milliseconds of Docker API). A container still queued
+    when the process dies is the orphan sweep's (sandbox.cleanup): it is
+    labelled with this process as its owner, like any sandbox."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Container] = queue.Queue()
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def put(self, container: Container) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # first use, or a forked child: threads do not fork
+                self._queue = queue.Queue()
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, args=(self._queue,), daemon=True,
+                                 name="sandbox-remover").start()  # fmt: skip
+            self._queue.put(container)
+
+    def flush(self) -> None:
+        """Wait until every queued container is removed (tests, pool.close())."""
+        with self._lock:
+            pending = self._queue if self._pid == os.getpid() else None
+        if pending is not None:
+            pending.join()
+
+    @staticmethod
+    def _run(pending: queue.Queue[Container]) -> None:
+        while True:
+            container = pending.get()
+            try:
+                remove_container(container)
+            finally:
+                pending.task_done()
+
+
+_remover = _Remover()
+
+
+def remove_later(container: Container) -> None:
+    """remove_container() in the background thread; never raises."""
+    _remover.put(container)
+
+
+def flush_removals() -> None:
+    _remover.flush()

@@ -2,7 +2,8 @@
 request on stdin, wait, read the report from stdout, and always remove the
 container (docs/architecture.md). What the container is: container.py.
 
-A student's failure is a Report; an infrastructure fault raises SandboxError.
+The report comes back on the same attachment that takes the request
+(report_stream.py). A student's failure is a Report; an infrastructure fault raises SandboxError.
 The host only decides two outcomes itself: `timeout` when nothing answered by
 wall + grace, and `memory_exceeded` when the whole container was OOM-killed.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import docker
 import docker.errors
@@ -21,10 +22,16 @@ from docker.models.containers import Container
 
 from grader_harness.protocol import GradingRequest
 from grader_harness.report import Report, ReportFormatError, Status, parse_report
-from sandbox.container import container_settings, remove_container
+from sandbox.container import (
+    container_settings,
+    remove_container,
+    remove_later,
+    restore_priority,
+)
 from sandbox.engine import docker_errors
 from sandbox.errors import HarnessFailed, ImageMissing, SandboxError
 from sandbox.limits import SandboxLimits
+from sandbox.report_stream import ReportStream
 
 if TYPE_CHECKING:
     from sandbox.pool import WarmPool
@@ -53,8 +60,11 @@ def run_in_sandbox(
     """Run one grading in a fresh container and return the harness's report.
 
     With a pool, the container may be a warm one (sandbox/pool.py): fresh all
-    the same, only started earlier. `command` replaces the image's CMD (the
-    harness); tests of the channel use it, never with a pool.
+    the same, only started earlier; and the used container is removed in the
+    background (container.remove_later), after the report is back: the pool's
+    owner is a long-lived worker, and pool.close() waits for those removals.
+    `command` replaces the image's CMD (the harness); tests of the channel use
+    it, never with a pool.
     """
     # The request is one line (a warm harness reads up to the newline).
     payload = request.to_json().encode() + b"\n"
@@ -62,8 +72,11 @@ def run_in_sandbox(
     if pool is not None and command is None:
         warm = pool.take(image=image, runner=request.config.runner, limits=limits,
                          runtime=runtime)  # fmt: skip
-        if warm is not None and _fed_warm(warm, payload, timeout=allowed):
-            return _finish(warm, limits, deadline=time.monotonic() + allowed)
+        if warm is not None:
+            stream = _fed_warm(warm, payload, timeout=allowed)
+            if stream is not None:
+                return _finish(warm, stream, limits, deadline=time.monotonic() + allowed,
+                               later=True)  # fmt: skip
     _check_image(client, image)
     container: Container | None = None
     try:
@@ -74,30 +87,31 @@ def run_in_sandbox(
             )
         deadline = time.monotonic() + allowed
         with docker_errors("starting the sandbox container"):
-            _feed(container, payload, timeout=allowed, start=True)
+            stream = _feed(container, payload, timeout=allowed, start=True)
     except BaseException:
         if container is not None:
             remove_container(container)
         raise
-    return _finish(container, limits, deadline=deadline)
+    return _finish(container, stream, limits, deadline=deadline, later=pool is not None)
 
 
-def _fed_warm(container: Container, payload: bytes, *, timeout: float) -> bool:
-    """Feed a warm container; False (and it is removed) when it died while it
+def _fed_warm(container: Container, payload: bytes, *, timeout: float) -> ReportStream | None:
+    """Feed a warm container; None (and it is removed) when it died while it
     waited. Asked first: Docker accepts an attach to an exited container."""
     try:
         with docker_errors("feeding a warm sandbox"):
             container.reload()
             if container.status == "running":
-                _feed(container, payload, timeout=timeout, start=False)
-                return True
+                stream = _feed(container, payload, timeout=timeout, start=False)
+                restore_priority(container)
+                return stream
             problem = f"it is {container.status}"
     except SandboxError as exc:
         problem = str(exc)
     log.warning("warm sandbox %s unusable (%s): grading in a cold one", container.short_id,
                 problem)  # fmt: skip
     remove_container(container)
-    return False
+    return None
 
 
 def _check_image(client: docker.DockerClient, image: str) -> None:
@@ -113,10 +127,15 @@ def _check_image(client: docker.DockerClient, image: str) -> None:
             ) from None
 
 
-def _finish(container: Container, limits: SandboxLimits, *, deadline: float) -> Report:
-    """Wait for the fed container, read its report, and remove it whatever happens."""
+def _finish(container: Container, stream: ReportStream, limits: SandboxLimits, *,
+            deadline: float, later: bool = False) -> Report:  # fmt: skip
+    """Read the fed container's report, and remove the container whatever
+    happens (`later`: in the background, see run_in_sandbox)."""
     try:
-        if not _wait(container, timeout=deadline - time.monotonic()):
+        streamed = stream.read_report(deadline)
+        # The report is one line, and the harness writes nothing after it: a
+        # whole line is all of it, without waiting for the container to exit.
+        if streamed is None and not _wait(container, timeout=deadline - time.monotonic()):
             allowed = limits.wall_seconds + STARTUP_GRACE_SECONDS
             return Report(
                 status=Status.TIMEOUT,
@@ -126,32 +145,34 @@ def _finish(container: Container, limits: SandboxLimits, *, deadline: float) -> 
                 f"{limits.wall_seconds:g} s wall-time limit and was stopped.",
                 duration=round(allowed, 4),
             )
-        return _collect(container, limits)
+        return _collect(container, limits, streamed)
     finally:
-        remove_container(container)
+        stream.close()
+        (remove_later if later else remove_container)(container)
 
 
-def _feed(container: Container, payload: bytes, *, timeout: float, start: bool) -> None:
-    """Attach to stdin (before the start, if `start`: nothing is lost), send the
-    request, then EOF. A warm container is running already: its harness waits."""
-    attached = container.attach_socket(params={"stdin": 1, "stream": 1})
+def _feed(container: Container, payload: bytes, *, timeout: float, start: bool) -> ReportStream:
+    """Attach to stdin and stdout (before the start, if `start`: nothing is
+    lost), send the request, then EOF; the attachment's stdout brings the
+    report. A warm container is running already: its harness waits."""
+    attached = container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
     # The SDK hands back a SocketIO around the hijacked connection; writing
     # and half-closing need the socket itself.
-    raw: Any = getattr(attached, "_sock", attached)
+    stream = ReportStream(attached, MAX_REPORT_BYTES)
     try:
         if start:
             container.start()
-        raw.settimeout(max(timeout, 1.0))
+        stream.raw.settimeout(max(timeout, 1.0))
         try:
-            raw.sendall(payload)
-            raw.shutdown(socket.SHUT_WR)
+            stream.raw.sendall(payload)
+            stream.raw.shutdown(socket.SHUT_WR)
         except OSError as exc:
-            # The container exited or stopped reading: waiting tells which.
+            # The container exited or stopped reading: its report tells which.
             log.debug("sandbox stdin closed early: %s", exc)
-    finally:
-        attached.close()
-        if raw is not attached:
-            raw.close()  # SocketIO.close() leaves the socket itself open
+    except BaseException:
+        stream.close()
+        raise
+    return stream
 
 
 def _wait(container: Container, *, timeout: float) -> bool:
@@ -167,7 +188,14 @@ def _wait(container: Container, *, timeout: float) -> bool:
         return container.status != "running"
 
 
-def _collect(container: Container, limits: SandboxLimits) -> Report:
+def _collect(container: Container, limits: SandboxLimits, streamed: bytes | None) -> Report:
+    """The report: `streamed` when the attachment brought a whole one, else
+    the container's stdout, or what its end says (memory, a harness fault)."""
+    if streamed is not None:
+        try:
+            return parse_report(streamed)
+        except ReportFormatError:
+            _wait(container, timeout=STARTUP_GRACE_SECONDS)  # its log says more, once it ended
     with docker_errors("reading the sandbox's report"):
         stdout, complete = _read_stdout(container)
     problem = f"its stdout is larger than {MAX_REPORT_BYTES} bytes"

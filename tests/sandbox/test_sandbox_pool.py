@@ -7,6 +7,7 @@ handed out twice would fail its second grading.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,6 +19,8 @@ from grader.exercises.pack import content_hash
 from grader_harness.protocol import GradingRequest, HarnessConfig
 from grader_harness.report import Report, Status
 from sandbox import container, images, runner
+from sandbox import pool as pool_module
+from sandbox.errors import SandboxError
 from sandbox.images import ExerciseImageSpec
 from sandbox.limits import SandboxLimits
 from sandbox.pool import WarmPool
@@ -86,12 +89,15 @@ def test_the_next_grading_runs_in_a_container_started_before_it(
 ) -> None:
     first = grade(client, image, pool)
     assert (first.status, pool.hits, pool.misses) == (Status.PASSED, 0, 1)
-    wait_for(lambda: pool.idle_count() == 1)
+    wait_for(lambda: pool.idle_count() == 1 and len(own_sandboxes(client)) == 1)
     [warm] = own_sandboxes(client)
     labels = client.containers.get(warm).labels
     # Labelled like any sandbox, so the orphan sweep knows whose it is.
     assert labels[container.LABEL_SANDBOX] == "1"
     assert labels[container.LABEL_OWNER] == container.owner_label()
+    # It warms up at a low CPU weight, so that gradings under way come first.
+    assert client.containers.get(warm).attrs["HostConfig"]["CpuShares"] == \
+        container.WARM_CPU_SHARES
     # Waiting longer than the whole wall-time limit costs the student nothing:
     # the clock starts when the request arrives.
     time.sleep(LIMITS.wall_seconds + 1)
@@ -99,8 +105,8 @@ def test_the_next_grading_runs_in_a_container_started_before_it(
     assert (second.status, second.score) == (Status.PASSED, 1.0), second.message
     assert second.duration < LIMITS.wall_seconds
     assert pool.hits == 1
-    wait_for(lambda: pool.idle_count() == 1)  # refilled with a new one; the used one is gone
-    assert warm not in own_sandboxes(client)
+    # Refilled with a new one; the used one is removed (in the background).
+    wait_for(lambda: pool.idle_count() == 1 and warm not in own_sandboxes(client))
     third = grade(client, image, pool)
     assert (third.status, pool.hits) == (Status.PASSED, 2), third.message
 
@@ -109,12 +115,12 @@ def test_a_warm_container_that_died_is_replaced_by_a_cold_grading(
     client: docker.DockerClient, image: str, pool: WarmPool
 ) -> None:
     grade(client, image, pool)
-    wait_for(lambda: pool.idle_count() == 1)
+    wait_for(lambda: pool.idle_count() == 1 and len(own_sandboxes(client)) == 1)
     [warm] = own_sandboxes(client)
     client.containers.get(warm).kill()
     report = grade(client, image, pool)
     assert (report.status, pool.hits) == (Status.PASSED, 1), report.message
-    assert warm not in own_sandboxes(client)
+    wait_for(lambda: warm not in own_sandboxes(client))
 
 
 def test_limits_are_part_of_the_key_and_only_recent_keys_stay_warm(
@@ -123,13 +129,14 @@ def test_limits_are_part_of_the_key_and_only_recent_keys_stay_warm(
     pool = WarmPool(client, max_keys=1, idle_seconds=60)
     try:
         grade(client, image, pool)
-        wait_for(lambda: pool.idle_count() == 1)
+        wait_for(lambda: pool.idle_count() == 1 and len(own_sandboxes(client)) == 1)
         [warm] = own_sandboxes(client)
         other = SandboxLimits(wall_seconds=3.0, memory_mb=128)
         assert grade(client, image, pool, other).status is Status.PASSED
         assert pool.hits == 0  # the warm one had other limits
         # max_keys=1: the first key's container goes, one for the new key comes.
-        wait_for(lambda: warm not in own_sandboxes(client) and pool.idle_count() == 1)
+        wait_for(lambda: own_sandboxes(client) != [warm] and len(own_sandboxes(client)) == 1
+                 and pool.idle_count() == 1)
         [now] = own_sandboxes(client)
         assert client.containers.get(now).attrs["HostConfig"]["Memory"] == 128 << 20
     finally:
@@ -146,7 +153,7 @@ def test_idle_containers_are_replaced_and_close_removes_them(
         wait_for(lambda: len(running(client)) == 1)
         [first] = running(client)
         wait_for(lambda: running(client) - {first} != set())
-        assert first not in own_sandboxes(client)
+        wait_for(lambda: first not in own_sandboxes(client))
     finally:
         pool.close()
     assert own_sandboxes(client) == []
@@ -161,3 +168,62 @@ def test_a_pool_for_a_missing_image_leaves_gradings_cold(
     time.sleep(0.5)  # the fill thread tried, logged, and backs off
     assert pool.idle_count() == 0
     assert grade(client, image, pool).status is Status.PASSED  # other keys still work
+
+
+def test_back_to_back_gradings_all_find_a_ready_container(
+    client: docker.DockerClient, image: str, pool: WarmPool
+) -> None:
+    grade(client, image, pool)
+    wait_for(lambda: pool.idle_count() == 1)
+    pool.typical_start = 30.0  # a loaded machine must not turn a handover into a miss
+    for _ in range(3):  # no gap: each takes the one started during the grading before it
+        report = grade(client, image, pool)
+        assert (report.status, report.score) == (Status.PASSED, 1.0), report.message
+    assert (pool.hits, pool.misses) == (3, 1)
+
+
+def test_a_take_while_its_container_starts_is_handed_that_container(
+    client: docker.DockerClient, image: str, pool: WarmPool
+) -> None:
+    grade(client, image, pool)
+    wait_for(lambda: pool.idle_count() == 1)
+    first = pool.take(image=image, runner="python", limits=LIMITS)
+    assert first is not None
+    try:
+        wait_for(lambda: pool.starting_count() == 1, seconds=10)  # its replacement
+        pool.typical_start = 30.0
+        second = pool.take(image=image, runner="python", limits=LIMITS)
+        assert second is not None and second.id != first.id
+        container.remove_container(second)
+        assert (pool.hits, pool.handovers) == (2, 1)
+    finally:
+        container.remove_container(first)
+
+
+def test_a_start_that_fails_or_drags_during_a_wait_leaves_the_grading_cold(
+    client: docker.DockerClient, image: str, pool: WarmPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grade(client, image, pool)
+    wait_for(lambda: pool.idle_count() == 1)
+    release = threading.Event()
+
+    def failing_start(*args: object) -> docker.models.containers.Container:
+        release.wait(30)
+        raise SandboxError("the engine refused (a test's stand-in for a failing start)")
+
+    monkeypatch.setattr(pool_module, "start_warm", failing_start)
+    first = pool.take(image=image, runner="python", limits=LIMITS)  # a hit; its refill fails
+    assert first is not None
+    container.remove_container(first)
+    wait_for(lambda: pool.starting_count() == 1, seconds=10)
+    # The start drags past the typical time: the take does not wait it out.
+    pool.typical_start = 0.05
+    assert pool.take(image=image, runner="python", limits=LIMITS) is None
+    assert pool.starting_count() == 1
+    # A take waiting when the start fails goes cold at once, and grades there.
+    pool.typical_start = 30.0
+    threading.Timer(0.3, release.set).start()
+    report = grade(client, image, pool)
+    assert (report.status, report.score) == (Status.PASSED, 1.0), report.message
+    assert (pool.hits, pool.handovers, pool.misses) == (1, 0, 3)
+    assert pool.starting_count() == 0

@@ -21,7 +21,8 @@ def test_idle_time_stays_below_the_sweeps_age_limit() -> None:
 
 
 @pytest.mark.parametrize("bad", [{"warm_sandboxes": -1}, {"warm_sandboxes": 17},
-                                 {"warm_sandbox_idle_seconds": 0}])
+                                 {"warm_sandbox_idle_seconds": 0},
+                                 {"warm_sandboxes_per_key": 0}, {"warm_sandboxes_per_key": 17}])
 def test_out_of_range_values_name_their_field(bad: dict[str, Any]) -> None:
     with pytest.raises(ValidationError, match=next(iter(bad))):
         Settings(**bad)
@@ -32,3 +33,9 @@ def test_zero_turns_warm_sandboxes_off_and_a_pool_needs_room() -> None:
     for bad in ({"max_keys": 0}, {"per_key": 0}, {"idle_seconds": 0}):
         with pytest.raises(ValueError, match="warm pool needs"):
             WarmPool(None, **bad)  # type: ignore[arg-type]
+
+
+def test_per_key_defaults_to_a_prefork_childs_share_of_concurrency() -> None:
+    # One grading at a time per child: one ready container per hot exercise.
+    assert Settings().warm_sandboxes_per_key == 1
+    assert Settings(warm_sandboxes_per_key=4).warm_sandboxes_per_key == 4

@@ -112,7 +112,8 @@ def _start(state: RunState) -> SqlSession:
             raise ServerFailed(str(pending.error))
         server = pending.server if pending is not None else None
         assert server is None or isinstance(server, Server)
-        session.start(server, pending.copy_seconds if pending else 0.0)
+        session.start(server, pending.copy_seconds if pending else 0.0,
+                      pending.connections if pending else None)  # fmt: skip
     except ServerFailed as exc:
         state.fault = f"the exercise's database did not start: {exc}"
         raise RuntimeError(state.fault) from None

@@ -2,9 +2,12 @@
 
 Copying the template and starting postgres (about 0.1 s in the sandbox) are
 other processes' work, so they overlap the harness's imports (pytest,
-psycopg: about 0.2 s). __main__ calls begin() as soon as it has read the
-request (a warm start, warm.py, calls start() before the request came); the
-runner's session fixture takes the server over with take().
+psycopg: about 0.2 s). The thread also waits until the server accepts
+connections and opens the session's (session.CONNECTIONS): in a warm
+sandbox all of it is done before the request comes. __main__ calls begin()
+as soon as it has read the request (a warm start, warm.py, calls start()
+before the request came); the runner's session fixture takes the server and
+connections over with take().
 Stdlib only until the thread runs: nothing here may slow the other runners.
 """
 
@@ -17,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader_harness.protocol import Layout
 from grader_harness.runners import find_runner
@@ -29,6 +33,7 @@ class Prestart:
     thread: threading.Thread | None = None
     error: BaseException | None = None
     server: object | None = None  # a sql.server.Server once launched
+    connections: dict[str, Any] = field(default_factory=dict)  # name -> psycopg.Connection
     copy_seconds: float = 0.0
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -39,9 +44,14 @@ class Prestart:
             began = time.monotonic()
             run_as_postgres(["cp", "-a", str(self.template), str(self.scratch / "data")])
             self.copy_seconds = time.monotonic() - began
+            from grader_harness.sql.session import CONNECTIONS
+
             server = Server(self.scratch / "data", self.scratch)
             server.launch()
             self.server = server
+            server.wait_ready()
+            for name, role in CONNECTIONS.items():
+                self.connections[name] = server.connect(role)
         except BaseException as exc:  # handed to the fixture, which reports it
             self.error = exc
         finally:
@@ -100,6 +110,8 @@ def take() -> Prestart | None:
 def abandon() -> None:
     """Stop a server nobody took over (the request was refused before the tests)."""
     pending = take()
+    for conn in pending.connections.values() if pending is not None else ():
+        conn.close()
     stop = getattr(pending.server, "stop", None) if pending is not None else None
     if stop is not None:
         stop()

@@ -68,6 +68,7 @@ class Server:
         self.data_dir = data_dir
         self.socket_dir = socket_dir
         self.proc: subprocess.Popen[bytes] | None = None
+        self.ready = False  # it accepted a connection (wait_ready)
 
     def launch(self) -> None:
         """Start postgres without waiting for it (wait_ready() does)."""
@@ -79,7 +80,8 @@ class Server:
     def start(self, ready_db: str = DATABASE) -> None:
         if self.proc is None:
             self.launch()
-        self.wait_ready(ready_db)
+        if not self.ready:
+            self.wait_ready(ready_db)
 
     def wait_ready(self, ready_db: str = DATABASE) -> None:
         assert self.proc is not None
@@ -92,6 +94,7 @@ class Server:
             if socket.exists():
                 try:
                     self.connect(ADMIN_ROLE, ready_db).close()
+                    self.ready = True
                     return
                 except psycopg.OperationalError:
                     pass  # "the database system is starting up"

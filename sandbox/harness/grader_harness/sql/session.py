@@ -34,6 +34,8 @@ from grader_harness.sql.sqlstate import DATA_CLASSES, describe, error_class
 from grader_harness.sql.statements import SqlFileError, index_statements
 
 SIDES = ("student", "reference")
+# The session's connections: name -> role. prestart.py may open them early.
+CONNECTIONS = {"student": STUDENT_ROLE, "reference": REFERENCE_ROLE, "owner": OWNER_ROLE}
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,10 @@ class SqlSession:
         self._plans = {side: PlanCollector() for side in SIDES}
         self._warmed: set[tuple[str, str, str]] = set()
 
-    def start(self, prestarted: Server | None = None, copy_seconds: float = 0.0) -> None:
-        """Copy the template and start the server, or adopt one prestart.py launched."""
+    def start(self, prestarted: Server | None = None, copy_seconds: float = 0.0,
+              connections: dict[str, psycopg.Connection] | None = None) -> None:  # fmt: skip
+        """Copy the template and start the server, or adopt the server (and
+        the connections, CONNECTIONS) that prestart.py started."""
         began = time.monotonic()
         if prestarted is None:
             run_as_postgres(["cp", "-a", str(self.template), str(self.server.data_dir)])
@@ -77,9 +81,9 @@ class SqlSession:
         copied = time.monotonic()
         self.server.start()
         self.timings = Timings(copy=copy_seconds, start=time.monotonic() - copied)
-        for side, role in (("student", STUDENT_ROLE), ("reference", REFERENCE_ROLE),
-                           ("owner", OWNER_ROLE)):  # fmt: skip
-            self._conns[side] = self.server.connect(role)
+        for side, role in CONNECTIONS.items():
+            opened = (connections or {}).get(side)
+            self._conns[side] = opened if opened is not None else self.server.connect(role)
             if side in self._plans:
                 self._conns[side].add_notice_handler(self._plans[side])
         for dataset in self.datasets:
