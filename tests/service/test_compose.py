@@ -56,6 +56,9 @@ def test_compose_file_is_valid_and_complete() -> None:
     volumes = services["worker"]["volumes"]
     assert any("/var/run/docker.sock" in str(v) for v in volumes)
     assert "grader worker" in " ".join(services["worker"]["command"])
+    # The api has no Docker socket: its readiness leaves Docker out; the worker's keeps it.
+    assert services["api"]["environment"]["GRADER_READY_CHECK_DOCKER"] == "false"
+    assert "GRADER_READY_CHECK_DOCKER" not in services["worker"]["environment"]
     # The API on the host's loopback only (docker-compose.override.yml).
     assert services["api"]["ports"] == ["127.0.0.1:8000:8000/tcp"]
     # The official images by default, no build.

@@ -29,6 +29,21 @@ def test_healthz_and_readyz(client: TestClient, services: Services) -> None:
     assert "no Docker engine answers" in body["checks"]["docker"]
 
 
+def test_readyz_leaves_docker_out_where_the_api_has_none(client: TestClient,
+                                                          services: Services) -> None:
+    """Compose: only the worker has the Docker socket; the API's readiness
+    must not depend on it."""
+
+    def no_docker() -> None:
+        raise ConnectionError("no Docker engine answers")
+
+    services.docker_check = no_docker
+    services.settings = services.settings.model_copy(update={"ready_check_docker": False})
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert "docker" not in ready.json()["checks"] and ready.json()["failed"] == []
+
+
 def test_metrics_report_queue_outcomes_durations_and_failures(
     client: TestClient, services: Services, alice: Account
 ) -> None:
