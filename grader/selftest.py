@@ -2,14 +2,10 @@
 
 The judgement is pure: given the reports of N runs of a case (the reference
 solution, its variants, the starter, each mutant), say what is wrong with the
-exercise. check_pack() gathers those reports through an injected grade
+exercise. check_packs() gathers those reports through an injected grade
 function, so the logic is tested without Docker and the CLI passes the real
-sandbox.
-
-Variants: for an sql exercise with index files, the reference solution again
-with its index files rewritten the ways students write them (indexes left
-unnamed, names that need quotes, tables named with the student's schema):
-each must score full marks too, or the statement checks refuse correct answers.
+sandbox. Variants: an sql exercise's reference solution with its index files
+rewritten (grader.exercises.index_variants); each must score full marks too.
 """
 
 from __future__ import annotations
@@ -21,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from grader.exercises.index_variants import INDEX_VARIANTS, rewrite_index_file
 from grader.exercises.manifest import MutantSpec
 from grader.exercises.pack import MUTANT_SPEC, ExercisePack
 from grader.exercises.submission import read_submission
@@ -134,29 +131,6 @@ def judge(case: Case, reports: list[Report], *, starter_may_pass: bool = False) 
     return problems
 
 
-def rewrite_index_file(text: str, variant: str, schema: str) -> str:
-    """An index file with every statement rewritten one way, through PostgreSQL's grammar."""
-    # pglast comes with the harness extra; only sql exercises with index files need it.
-    from pglast import ast, parse_sql  # type: ignore[import-untyped]
-    from pglast.stream import RawStream  # type: ignore[import-untyped]
-
-    printed = []
-    for number, raw in enumerate(parse_sql(text), start=1):
-        node = raw.stmt
-        if isinstance(node, ast.IndexStmt):
-            if variant == "unnamed":
-                node.idxname = None
-            elif variant == "quoted":  # a space, capitals and a quote: must be quoted
-                node.idxname = f'Solution "Index" {number}'
-            elif variant == "qualified":
-                node.relation.schemaname = schema
-        printed.append(RawStream()(node) + ";")
-    return "\n".join(printed) + "\n"
-
-
-INDEX_VARIANTS = ("unnamed", "quoted", "qualified")
-
-
 def index_variants(pack: ExercisePack) -> list[Case]:
     """The solution with its index files rewritten, one case per variant (sql runner)."""
     options = pack.manifest.sql
@@ -183,26 +157,84 @@ def cases_of(pack: ExercisePack) -> list[Case]:
     return cases
 
 
-def run_case(
-    pack: ExercisePack, case: Case, *, runs: int, grade: GradeFn, progress: ProgressFn
-) -> CaseResult:
-    result = CaseResult(case)
+@dataclass
+class _Graded:
+    """One run of a case: its report, or the infrastructure fault that stopped it."""
+
+    report: Report | None
+    problem: str | None
+    started: float
+    ended: float
+
+
+def _grade_run(pack: ExercisePack, case: Case, files: dict[str, str], number: int, runs: int,
+               grade: GradeFn, progress: ProgressFn) -> _Graded:  # fmt: skip
     started = time.monotonic()
-    files = case.files
-    if files is None:
-        files = read_submission(case.folder, pack.manifest.submission, ignore=(MUTANT_SPEC,))
-    for i in range(runs):
-        try:
-            result.reports.append(grade(pack, files))
-        except SandboxError as exc:
-            result.problems.append(f"run {i + 1}: could not grade ({type(exc).__name__}): {exc}")
-        progress(f"{pack.slug}: {case.label} run {i + 1}/{runs}")
+    report, problem = None, None
+    try:
+        report = grade(pack, files)
+    except SandboxError as exc:
+        problem = f"run {number}: could not grade ({type(exc).__name__}): {exc}"
+    progress(f"{pack.slug}: {case.label} run {number}/{runs}")
+    return _Graded(report, problem, started, time.monotonic())
+
+
+def _case_result(pack: ExercisePack, case: Case, graded: list[_Graded]) -> CaseResult:
+    result = CaseResult(case, seconds=sum(g.ended - g.started for g in graded))
+    result.reports = [g.report for g in graded if g.report is not None]
+    result.problems = [g.problem for g in graded if g.problem is not None]
     if result.reports and not result.problems:
         result.problems = judge(
             case, result.reports, starter_may_pass=pack.manifest.scoring.starter_may_pass
         )
-    result.seconds = time.monotonic() - started
     return result
+
+
+def _submitted(pack: ExercisePack, case: Case) -> dict[str, str]:
+    if case.files is not None:
+        return case.files
+    return read_submission(case.folder, pack.manifest.submission, ignore=(MUTANT_SPEC,))
+
+
+def check_packs(
+    packs: list[ExercisePack],
+    *,
+    runs: int,
+    grade: GradeFn,
+    progress: ProgressFn = lambda _: None,
+    jobs: int = 1,
+    cases: Callable[[ExercisePack], list[Case]] = cases_of,
+) -> list[ExerciseCheck]:
+    """Check every pack (its `cases`), `jobs` gradings at a time.
+
+    Every run of every case is its own grading, and all share one queue, in
+    the packs' order: no worker idles behind a pack's slowest case, or a
+    case's first run, while there is work left. A case's runs are judged
+    together once all are back, so verdicts, the order of a case's reports
+    (run 1 first) and of the results never depend on which grading finished
+    first; only progress lines come as runs finish. A case's seconds are the
+    sum of its runs' gradings, a pack's the wall time from its first
+    grading's start to its last one's end.
+    """
+    plan = [(pack, [(case, _submitted(pack, case)) for case in cases(pack)]) for pack in packs]
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = [[[pool.submit(_grade_run, pack, case, files, n, runs, grade, progress)
+                     for n in range(1, runs + 1)] for case, files in pack_cases]
+                   for pack, pack_cases in plan]  # fmt: skip
+        graded = [[[f.result() for f in runs_] for runs_ in pack_f] for pack_f in futures]
+    except BaseException:  # a bug or Ctrl-C: do not grade the rest of the catalogue first
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+    checks = []  # in the packs' order, each pack's cases in cases()'s
+    for (pack, pack_cases), pack_graded in zip(plan, graded, strict=True):
+        times = [g for runs_ in pack_graded for g in runs_]
+        seconds = max(g.ended for g in times) - min(g.started for g in times) if times else 0.0
+        results = [_case_result(pack, case, gs)
+                   for (case, _), gs in zip(pack_cases, pack_graded, strict=True)]  # fmt: skip
+        checks.append(ExerciseCheck(pack=pack, cases=results, seconds=seconds))
+    return checks
 
 
 def check_pack(
@@ -213,11 +245,5 @@ def check_pack(
     progress: ProgressFn = lambda _: None,
     jobs: int = 1,
 ) -> ExerciseCheck:
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [
-            pool.submit(run_case, pack, case, runs=runs, grade=grade, progress=progress)
-            for case in cases_of(pack)
-        ]
-        results = [f.result() for f in futures]
-    return ExerciseCheck(pack=pack, cases=results, seconds=time.monotonic() - started)
+    """One pack's check_packs()."""
+    return check_packs([pack], runs=runs, grade=grade, progress=progress, jobs=jobs)[0]

@@ -19,11 +19,12 @@ from grader.exercises.pack import ExercisePack, discover, load_pack
 from grader.exercises.scaffold import SqlKind
 from grader.junit import write_junit
 from grader.sandbox_grading import ensure_image, grade_files
-from grader.selftest import ExerciseCheck, cases_of, check_pack
+from grader.selftest import cases_of, check_packs
 from grader.services.catalog import load_all
 from grader.settings import get_settings
 from grader_harness.report import Report
 from sandbox import engine
+from sandbox.pool import WarmPool
 
 app = typer.Typer(help="List, create and prove exercises.", no_args_is_help=True)
 app.add_typer(mutants.app, name="mutant")
@@ -99,11 +100,17 @@ def check(
                 progress(f"image for {pack.slug}")
                 ensure_image(pack, settings, client=client, progress=progress)
 
+    # Every grading of a check is one of a few exercises' (one image, runner and
+    # limits each), back to back: warm sandboxes, `jobs` per exercise, start
+    # the next ones while these grade (sandbox/pool.py; GRADER_WARM_SANDBOXES=0
+    # turns them off, as for the worker).
+    pool = (WarmPool(client, max_keys=2, per_key=jobs, idle_seconds=settings.warm_idle_seconds())
+            if settings.warm_sandboxes > 0 else None)  # fmt: skip
+
     def grade(pack: ExercisePack, files: dict[str, str]) -> Report:
-        return grade_files(pack=pack, files=files, settings=settings, client=client)
+        return grade_files(pack=pack, files=files, settings=settings, client=client, pool=pool)
 
     total = sum(len(cases_of(p)) for p in packs) * runs
-    checks: list[ExerciseCheck] = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
@@ -114,8 +121,11 @@ def check(
             if not err_console.is_terminal:
                 err_console.print(step, highlight=False)
 
-        for pack in packs:
-            checks.append(check_pack(pack, runs=runs, grade=grade, progress=advance, jobs=jobs))
+        try:
+            checks = check_packs(packs, runs=runs, grade=grade, progress=advance, jobs=jobs)
+        finally:
+            if pool is not None:
+                pool.close()
     print_check_summary(console, checks, verbose=verbose)
     if junit:
         write_junit(checks, junit)

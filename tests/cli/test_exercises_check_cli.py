@@ -50,7 +50,8 @@ def packs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "exercises"
     for slug in ("a-rather-long-exercise-slug", "lenient-mutant-exercise"):
         scaffold(exercises_dir=root, category="security", slug=slug)
-    settings = SimpleNamespace(exercises_dir=root, docker_url="unused")
+    # No warm pool: the stand-in grader never starts a sandbox.
+    settings = SimpleNamespace(exercises_dir=root, docker_url="unused", warm_sandboxes=0)
     monkeypatch.setattr(exercises_cli, "get_settings", lambda: settings)
     monkeypatch.setattr(exercises_cli, "lint_before_check", lambda roots: None, raising=False)
     monkeypatch.setattr(exercises_cli.engine, "connect", lambda url: None)

@@ -44,20 +44,17 @@ def grade_probe(probe_pack: ExercisePack, settings: Settings) -> Callable[..., R
     return grade
 
 
+def my_sandboxes(client: docker.DockerClient) -> set[str]:
+    """This process's sandbox containers (their owner label), running or not:
+    another grader sharing the engine may have its own meanwhile."""
+    mine = [SANDBOX_LABEL, f"{LABEL_OWNER}={owner_label()}"]
+    return {str(c.id) for c in client.containers.list(all=True, filters={"label": mine})}
+
+
 @pytest.fixture(autouse=True)
 def no_container_left_behind(docker_client: docker.DockerClient) -> Iterator[None]:
     """Every grading removes its container, whatever happened in it.
-
-    Only this process's sandboxes count (their owner label): another grader
-    sharing the engine may have its own running meanwhile.
-    """
-    mine = [SANDBOX_LABEL, f"{LABEL_OWNER}={owner_label()}"]
-
-    def sandboxes() -> set[str]:
-        found = docker_client.containers.list(all=True, filters={"label": mine})
-        return {c.id for c in found}
-
-    before = sandboxes()
+    (A module-scoped fixture's gradings run before this: it checks its own.)"""
+    before = my_sandboxes(docker_client)
     yield
-    after = sandboxes()
-    assert after - before == set(), "a sandbox container was left behind"
+    assert my_sandboxes(docker_client) - before == set(), "a sandbox container was left behind"

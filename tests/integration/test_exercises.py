@@ -5,16 +5,19 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import docker
 import pytest
 
+from grader.exercises.pack import ExercisePack
 from grader.sandbox_grading import grade_files
-from grader.selftest import CaseKind, cases_of, check_pack, run_case
+from grader.selftest import Case, CaseKind, ExerciseCheck, cases_of, check_packs
 from grader.services.catalog import load_all
 from grader.settings import Settings
 from grader_harness.report import Report
+from sandbox.pool import WarmPool
+from tests.integration.conftest import my_sandboxes
 
 pytestmark = pytest.mark.docker
 REPO = Path(__file__).resolve().parents[2]
@@ -38,27 +41,53 @@ def test_check_command_proves_the_catalogue(tmp_path: Path) -> None:
 # Under gVisor every grading costs 2-5x what it does under runc, so the two
 # example exercises (one per runner of the core: http-app, python) prove
 # themselves in full there, mutants included, and every other exercise its
-# reference solution and starter; the check command above proves all the
-# mutants of the catalogue under runc.
+# reference solution (and its variants) and starter; the check command above
+# proves all the mutants of the catalogue under runc.
 FULL_UNDER_GVISOR = {"books-api", "password-storage"}
+PACKS = load_all(CATALOGUE)
+
+
+def gvisor_cases(pack: ExercisePack) -> list[Case]:
+    cases = cases_of(pack)
+    return cases if pack.slug in FULL_UNDER_GVISOR else [
+        c for c in cases if c.kind is not CaseKind.MUTANT]
+
+
+@pytest.fixture(scope="module")
+def gvisor_checks(
+    request: pytest.FixtureRequest, docker_client: docker.DockerClient
+) -> dict[str, ExerciseCheck]:
+    """The gVisor cases of every pack selected below, graded once, in one
+    queue of 2 gradings as the check command schedules them (no worker waits
+    on a pack's slowest case), in warm sandboxes: each test reads its pack's."""
+    selected = {item.callspec.params["slug"] for item in request.session.items
+                if isinstance(item, pytest.Function)
+                and item.originalname == "test_exercise_proves_itself_under_gvisor"}
+    settings = Settings(runtime="runsc")
+    before = my_sandboxes(docker_client)
+    pool = WarmPool(docker_client, max_keys=2, per_key=2, idle_seconds=60)
+
+    def grade(pack: ExercisePack, files: dict[str, str]) -> Report:
+        return grade_files(pack=pack, files=files, settings=settings, client=docker_client,
+                           pool=pool)
+
+    try:
+        checks = check_packs([p for p in PACKS if p.slug in selected], runs=1, grade=grade,
+                             jobs=2, cases=gvisor_cases)
+    finally:
+        pool.close()
+    assert my_sandboxes(docker_client) - before == set(), "a sandbox container was left behind"
+    return {c.pack.slug: c for c in checks}
 
 
 @pytest.mark.gvisor
-@pytest.mark.parametrize("pack", load_all(CATALOGUE), ids=lambda p: p.slug)
-def test_exercise_proves_itself_under_gvisor(pack) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(runtime="runsc")
-
-    def grade(p, files: dict[str, str]) -> Report:  # type: ignore[no-untyped-def]
-        return grade_files(pack=p, files=files, settings=settings)
-
-    if pack.slug in FULL_UNDER_GVISOR:
-        results = check_pack(pack, runs=1, grade=grade, jobs=2).cases
-    else:
-        cases = [c for c in cases_of(pack) if c.kind is not CaseKind.MUTANT]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(pool.map(
-                lambda c: run_case(pack, c, runs=1, grade=grade, progress=lambda _: None), cases
-            ))
+@pytest.mark.parametrize("slug", [p.slug for p in PACKS])
+def test_exercise_proves_itself_under_gvisor(
+    gvisor_checks: dict[str, ExerciseCheck], slug: str
+) -> None:
+    results = gvisor_checks[slug].cases
     assert {r.case.kind for r in results} >= {CaseKind.SOLUTION, CaseKind.STARTER}
+    if slug in FULL_UNDER_GVISOR:
+        assert CaseKind.MUTANT in {r.case.kind for r in results}
     problems = {r.case.label: r.problems for r in results if r.problems}
     assert not problems, problems

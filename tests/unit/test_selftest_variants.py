@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from grader.exercises.index_variants import INDEX_VARIANTS, rewrite_index_file
 from grader.exercises.pack import load_pack
-from grader.selftest import (
-    INDEX_VARIANTS,
-    Case,
-    CaseKind,
-    cases_of,
-    index_variants,
-    judge,
-    rewrite_index_file,
-)
+from grader.selftest import Case, CaseKind, cases_of, index_variants, judge
 from grader_harness.report import Report, Status
 from grader_harness.sql.statements import index_statements
 
@@ -36,6 +31,11 @@ def test_each_variant_rewrites_every_statement() -> None:
     )
     qualified = rewrite_index_file(SOLUTION, "qualified", "main")
     assert qualified.count(" ON main.orders ") == 2
+
+
+def test_an_unknown_variant_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="unknown index variant 'lower-case'"):
+        rewrite_index_file(SOLUTION, "lower-case", "main")
 
 
 def test_every_variant_passes_the_statement_checks() -> None:
