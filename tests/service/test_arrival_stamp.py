@@ -9,11 +9,11 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-import anyio.to_thread
 from fastapi.testclient import TestClient
 
 from grader.db import Database, Submission, utcnow
 from grader.services.wiring import Services
+from tests.helpers.busy_threads import worker_threads_busy
 from tests.helpers.service_fakes import Account
 
 URL = "/api/v1/submissions"
@@ -56,33 +56,14 @@ def test_a_request_that_waits_for_a_worker_thread_keeps_its_arrival_time(
         client: TestClient, alice: Account) -> None:
     """A burst queues requests for the thread pool (auth, the insert) before
     the service runs: the stamp must come from before that queue, too."""
-    portal = client.portal
-    assert portal is not None
-    limiter = portal.call(anyio.to_thread.current_default_thread_limiter)
-    tokens = limiter.total_tokens
-    portal.call(setattr, limiter, "total_tokens", 1)
-    holding, free = threading.Event(), threading.Event()
-
-    async def hog() -> None:  # the one thread's token, held until `free`
-        async with limiter:
-            holding.set()
-            while not free.is_set():
-                await anyio.sleep(0.01)
-
-    hogged = portal.start_task_soon(hog)
     answers: list[Any] = []
-    try:
-        assert holding.wait(10)
+    with worker_threads_busy(client):
         sent = utcnow()
         thread = threading.Thread(target=lambda: answers.append(
             client.post(URL, json=GOOD, headers=alice.headers)))
         thread.start()
         time.sleep(HELD)
         released = utcnow()
-    finally:
-        free.set()
-        hogged.result(10)
-        portal.call(setattr, limiter, "total_tokens", tokens)
     thread.join(30)
     assert answers and answers[0].status_code == 202, answers
     received = datetime.fromisoformat(answers[0].json()["received_at"])

@@ -10,11 +10,11 @@ import time
 from datetime import timedelta
 from typing import Any
 
-import anyio.to_thread
 from fastapi.testclient import TestClient
 
 from grader.db import Submission, utcnow
 from grader.services.wiring import Services
+from tests.helpers.busy_threads import worker_threads_busy
 from tests.helpers.web_signin import sign_in
 
 HELD = 0.6  # seconds the test keeps the only worker thread from the request
@@ -23,23 +23,8 @@ HELD = 0.6  # seconds the test keeps the only worker thread from the request
 def test_the_submit_page_keeps_the_arrival_time_while_it_waits_for_a_thread(
         app_client: TestClient, web_services: Services) -> None:
     csrf = sign_in(app_client, "alice")
-    portal = app_client.portal
-    assert portal is not None
-    limiter = portal.call(anyio.to_thread.current_default_thread_limiter)
-    tokens = limiter.total_tokens
-    portal.call(setattr, limiter, "total_tokens", 1)
-    holding, free = threading.Event(), threading.Event()
-
-    async def hog() -> None:  # the one thread's token, held until `free`
-        async with limiter:
-            holding.set()
-            while not free.is_set():
-                await anyio.sleep(0.01)
-
-    hogged = portal.start_task_soon(hog)
     answers: list[Any] = []
-    try:
-        assert holding.wait(10)
+    with worker_threads_busy(app_client):
         sent = utcnow()
         thread = threading.Thread(target=lambda: answers.append(app_client.post(
             "/exercises/hello-api/submit",
@@ -48,10 +33,6 @@ def test_the_submit_page_keeps_the_arrival_time_while_it_waits_for_a_thread(
         thread.start()
         time.sleep(HELD)
         released = utcnow()
-    finally:
-        free.set()
-        hogged.result(10)
-        portal.call(setattr, limiter, "total_tokens", tokens)
     thread.join(30)
     assert answers and answers[0].status_code == 303, answers and answers[0].text
     sub_id = answers[0].headers["location"].rsplit("/", 1)[1]
