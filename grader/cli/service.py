@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -71,6 +72,23 @@ def tokens_create(name: Annotated[str, typer.Argument(help="The user's name.")])
     typer.echo(token)
 
 
+class HttpImpl(StrEnum):
+    """uvicorn's HTTP/1.1 parser: auto is httptools when installed (a
+    dependency), else the pure-Python h11."""
+
+    auto = "auto"
+    httptools = "httptools"
+    h11 = "h11"
+
+
+class LoopImpl(StrEnum):
+    """uvicorn's event loop: auto is uvloop when installed, else asyncio's."""
+
+    auto = "auto"
+    uvloop = "uvloop"
+    asyncio = "asyncio"
+
+
 def api(
     host: Annotated[str | None, typer.Option(help="Default: GRADER_API_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Default: GRADER_API_PORT.")] = None,
@@ -78,6 +96,12 @@ def api(
         envvar="GRADER_API_WORKERS", min=1, max=64,
         help="API processes on the one port (uvicorn workers); see 'Deadline bursts' "
              "in docs/service.md before raising it on SQLite.")] = 1,
+    http: Annotated[HttpImpl, typer.Option(
+        envvar="GRADER_API_HTTP", help="HTTP parser (to compare; auto is the fast one).")
+    ] = HttpImpl.auto,
+    loop: Annotated[LoopImpl, typer.Option(
+        envvar="GRADER_API_LOOP", help="Event loop (to compare; auto is the fast one).")
+    ] = LoopImpl.auto,
 ) -> None:
     """Run the HTTP API alone (migrates the database on start)."""
     import uvicorn
@@ -87,12 +111,13 @@ def api(
     settings = load_settings()
     host, port = host or settings.api_host, port or settings.api_port
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                    http=http.value, loop=loop.value)
         return
     # Migrate once, here, before any worker starts; the workers skip it.
     _db(settings).dispose()
     uvicorn.run("grader.cli.service:api_worker_app", factory=True, workers=workers,
-                host=host, port=port, log_level="info")
+                host=host, port=port, log_level="info", http=http.value, loop=loop.value)
 
 
 def api_worker_app() -> FastAPI:

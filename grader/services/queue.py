@@ -7,6 +7,7 @@ is the source of truth; a failed enqueue is logged and left to the sweep.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -114,11 +115,50 @@ class CeleryQueue:
             return None
 
 
+@functools.cache
+def publish_transport() -> type:
+    """kombu's Redis transport, but each channel keeps the one redis-py client
+    it publishes with instead of building a new one per message.
+
+    kombu's Channel.conn_or_acquire() constructs a redis.Redis around the
+    channel's connection pool for every LPUSH; redis-py fills ~170 response
+    callbacks into a fresh dict each time: about a fifth of send_task's CPU,
+    and send_task is about a tenth of a POST's (docs/service.md, "Deadline
+    bursts"). The client is only a front for the same pool, so keeping it
+    sends the same commands and the same message: workers see no difference.
+    A channel is used by one producer at a time (Celery's producer pool), and
+    a redis.Redis over a ConnectionPool is thread-safe anyway."""
+    from kombu.transport import redis as kombu_redis
+
+    class PublishChannel(kombu_redis.Channel):
+        _publish_client: Any = None
+
+        def _create_client(self, asynchronous: bool = False) -> Any:
+            if asynchronous:  # the consumer's (BRPOP) client: a cached property already
+                return super()._create_client(asynchronous=True)  # type: ignore[no-untyped-call]
+            if self._publish_client is None:
+                self._publish_client = super()._create_client()  # type: ignore[no-untyped-call]
+            return self._publish_client
+
+        def _disconnect_pools(self) -> None:
+            # A closed channel's pool is dropped: so is the client around it.
+            self._publish_client = None
+            super()._disconnect_pools()  # type: ignore[no-untyped-call]
+
+    class PublishTransport(kombu_redis.Transport):
+        Channel = PublishChannel
+
+    return PublishTransport
+
+
 def producer_app(broker_url: str) -> Any:
     """A Celery app used only to publish (the API side)."""
     from celery import Celery  # type: ignore[import-untyped]
 
     app = Celery("grader-api", broker=broker_url)
+    if broker_url.startswith("redis://"):
+        # Plain Redis only: rediss:// and sentinel:// keep kombu's own transports.
+        app.conf.broker_transport = publish_transport()
     app.conf.update(
         broker_connection_timeout=2,
         broker_connection_retry_on_startup=False,
