@@ -338,7 +338,10 @@ def race_retries(base_url: str, call_timeout: float, body: dict, key: str) -> li
 )
 def test_retry_while_in_progress_is_409(base_url, call_timeout, client):
     # A race: in the rare case that no retry overlapped the charge, try again.
-    for _ in range(3):
+    # On a loaded grading host a 0.1 s charge can pass before a retry gets
+    # the CPU; ten rounds keep that from failing a correct app (each round
+    # costs about the charge's time, and a correct app stops at the first).
+    for _ in range(10):
         body, key = payment(amount=640), new_key()
         responses = race_retries(base_url, call_timeout, body, key)
         for response in responses:
