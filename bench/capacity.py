@@ -107,7 +107,10 @@ def warm_sandbox_mib(client: Any, image: str, expected: int) -> float:
     time.sleep(1.0)  # let the warm harness finish its imports
     usages = []
     for container in found:
-        memory = container.stats(stream=False).get("memory_stats", {})
+        try:
+            memory = container.stats(stream=False).get("memory_stats", {})
+        except Exception:  # a used sandbox removed meanwhile (in the background)
+            continue
         cache = memory.get("stats", {}).get("cache", 0)
         usages.append((memory.get("usage", 0) - cache) / (1 << 20))
     return statistics.mean(usages) if usages else float("nan")
