@@ -129,14 +129,21 @@ def prepare(base_image: str) -> None:
                    env={**os.environ, "PYTHON": sys.executable}, timeout=900)
 
 
+# The classic builder (docker-compose 1.x) keeps the container of a step that
+# failed unless told otherwise (`up --build` cannot be): one stopped container
+# left on the engine per failed build.
+BUILD = ("build", "--force-rm")
+
+
 @contextmanager
 def running(project: str, base_image: str, *,
             build_timeout: float = 1500) -> Iterator[ComposeStack]:
-    """`up -d --build` a project; always `down -v` it (that project only) afterwards."""
+    """Build, `up -d` a project; always `down -v` it (that project only) afterwards."""
     stack = ComposeStack.make(project, base_image)
     prepare(base_image)
     try:
-        stack.checked("up", "-d", "--build", timeout=build_timeout)
+        stack.checked(*BUILD, timeout=build_timeout)
+        stack.checked("up", "-d", "--no-build", timeout=300)
         yield stack
     finally:
         stack.compose("down", "-v", "--remove-orphans", "--timeout", "30", timeout=300)
@@ -152,7 +159,7 @@ def build() -> None:
     base = host_base_image()
     prepare(base)
     stack = ComposeStack.make("gradercomposebuild", base)
-    stack.checked("build", timeout=1800)
+    stack.checked(*BUILD, timeout=1800)
     print(f"compose stack images built on {base}")
 
 
