@@ -29,11 +29,11 @@ from grader.cli.render import submission_table
 from grader.db import Database, Role
 from grader.services import accounts, config
 from grader.services.client import ApiClient, ApiError, read_local_files
+from grader.services.errors import ServiceError
+from grader.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-from grader.services.errors import ServiceError
-from grader.settings import Settings
 
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
