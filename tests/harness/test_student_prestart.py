@@ -12,7 +12,6 @@ tests/integration/test_prestarted_student.py.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import signal
 import subprocess
@@ -220,12 +219,15 @@ def _state(pid: int) -> str:
         return "Z"
 
 
-def test_the_report_is_json_whatever_the_runner(tmp_path: Path) -> None:
-    """Another runner's request in an http-app warm sandbox: the interpreter is not used."""
+def test_another_runners_request_is_a_harness_fault_not_the_students(tmp_path: Path) -> None:
+    """A warm sandbox collected its tests with its runner's fixtures before the
+    request came (gate.py): a python request in an http-app sandbox is the
+    host's mistake, so no report (exit 3), never an error blamed on the student."""
     tests = {"test_one.py": "def test_one(student):\n    assert student.f() == 1\n"}
     payload = request({"solution.py": "def f():\n    return 1\n"})
-    report = grade_warm(tmp_path, tests, payload, "http-app")
-    assert (report.status, report.score) == ("passed", 1.0), json.dumps(report.message)
+    code, out, err = run_warm(tmp_path, tests, payload, "http-app")
+    assert (code, out) == (3, b"")
+    assert b"loaded for the http-app runner got a request for the python runner" in err
 
 
 def test_an_interpreter_that_dies_before_taking_its_command_is_not_the_students(

@@ -22,15 +22,19 @@ import time
 STARTED = time.monotonic()  # before the imports: pytest takes a while to load
 
 import argparse  # noqa: E402
-import gc  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import traceback  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 from grader_harness.protocol import Layout  # noqa: E402
 from grader_harness.runners import RUNNERS  # noqa: E402
 from grader_harness.warm import DEFAULT_IDLE_SECONDS, EXIT_IDLE  # noqa: E402
+
+if TYPE_CHECKING:
+    from grader_harness.gate import Arrival
+    from grader_harness.report import Report
 
 EXIT_FAULT = 3
 
@@ -67,6 +71,45 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _stdin_done() -> None:
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # nothing after us reads the request
+    os.close(null)
+
+
+def _warm_run(runner: str, layout: Layout, idle_seconds: float, student: bool) -> Report | None:
+    """Load the runner, start the student's interpreter, and let pytest collect
+    the tests; then wait for the request (gate.py). None when none came."""
+    from grader_harness import warm
+    from grader_harness.grade import arrived, grade_on_arrival
+    from grader_harness.sql import prestart
+
+    waiting = warm.warm_up(runner, layout, student=student)
+    # pytest points fd 0 at /dev/null while it runs: the request comes on a
+    # private copy (not inheritable: no student process holds it).
+    request_fd = os.dup(0)
+    _stdin_done()
+
+    def receive() -> Arrival | None:
+        loaded = time.monotonic() - STARTED
+        print(f"grader_harness: warm, loaded in {loaded:.3f} s", file=sys.stderr, flush=True)
+        try:
+            raw = warm.read_request(request_fd, idle_seconds)
+        finally:
+            os.close(request_fd)
+        if raw is None:
+            return None
+        started = time.monotonic()  # the student's clock starts now
+        return arrived(raw, started)  # the sql runner's server started with warm_up
+
+    try:
+        return grade_on_arrival(layout, runner, receive, waiting)
+    finally:
+        prestart.abandon()
+        if waiting is not None:
+            waiting.discard()  # unused (a bad request) or already the run's
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     layout: Layout = args.layout
@@ -77,40 +120,22 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     from grader_harness.sql import prestart
 
-    waiting = None
     try:
         if args.warm:
-            from grader_harness import warm
-
-            waiting = warm.warm_up(args.warm, layout, student=not args.no_prestart)
-            loaded = time.monotonic() - STARTED
-            print(f"grader_harness: warm, loaded in {loaded:.3f} s", file=sys.stderr, flush=True)
-            raw = warm.read_request(0, args.idle_seconds)
-            if raw is None:
-                prestart.abandon()
-                if waiting is not None:
-                    waiting.discard()
+            report = _warm_run(args.warm, layout, args.idle_seconds, not args.no_prestart)
+            if report is None:
                 return EXIT_IDLE
-            started = time.monotonic()  # the student's clock starts now
         else:
             raw = sys.stdin.buffer.read()
-            started = STARTED
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)  # nothing after us reads the request
-        os.close(null)
-        prestart.begin(raw, layout)  # the sql runner's server starts while pytest loads
-        from grader_harness.grade import grade  # pytest loads only now, with fd 1 safe
+            _stdin_done()
+            prestart.begin(raw, layout)  # the sql runner's server starts while pytest loads
+            from grader_harness.grade import grade  # pytest loads only now, with fd 1 safe
 
-        # What is loaded now lives as long as the process: keep the garbage
-        # collector's passes (pytest forces some at its end) off it.
-        gc.freeze()
-
-        try:
-            document = grade(raw, layout, started, waiting).to_json().encode("utf-8")
-        finally:
-            prestart.abandon()
-            if waiting is not None:
-                waiting.discard()  # unused (a bad request, another runner) or already the run's
+            try:
+                report = grade(raw, layout, STARTED)
+            finally:
+                prestart.abandon()
+        document = report.to_json().encode("utf-8")
     except BaseException:
         traceback.print_exc()
         print("grader_harness: harness fault, no report written", file=sys.stderr)

@@ -1,9 +1,12 @@
 """One grading: request in, Report out (or HarnessFault when we cannot grade).
 
-Check the request, write the student's files, run pytest in this process
-with our plugin and the runner's fixtures, then turn what happened into a
-Report. The student's code never runs in this process: runners start it as
-the student user (student.py).
+Check the request, run pytest in this process with our plugin and the
+runner's fixtures, then turn what happened into a Report. pytest loads and
+collects the tests first; the request meets the run after that, at the gate
+(gate.py), which writes the student's files: a warm sandbox collects before
+its request arrives (grade_on_arrival), a cold one after (grade). The
+student's code never runs in this process: runners start it as the student
+user (student.py).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import importlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -19,17 +23,16 @@ from types import ModuleType
 import pytest
 
 from grader_harness import plugin, prestart
-from grader_harness.deadline import Deadline
 from grader_harness.errors import BadRequest, DeadlineReached, HarnessFault
+from grader_harness.gate import Arrival, RequestGate
 from grader_harness.memory import MemoryCounters
 from grader_harness.plugin import GraderPlugin
-from grader_harness.protocol import HarnessConfig, Layout
+from grader_harness.protocol import Layout
 from grader_harness.report import MAX_TESTS, Report, Status, build_report
 from grader_harness.request import parse_request
 from grader_harness.runners import RUNNERS
 from grader_harness.state import RunState
-from grader_harness.student import StudentProcesses, lookup_user
-from grader_harness.workspace import write_files
+from grader_harness.student import lookup_user
 
 
 def _resolved(layout: Layout) -> tuple[Layout, Path]:
@@ -70,15 +73,34 @@ def pytest_args(layout: Layout, rootdir: Path) -> list[str]:
 
 def grade(raw: bytes, layout: Layout, started: float,
           waiting: prestart.Waiting | None = None) -> Report:
+    """A cold run: the request was read before pytest loads."""
     layout, rootdir = _resolved(layout)
     try:
         request = parse_request(raw)
         if request.config.runner not in RUNNERS:
             raise BadRequest(f"runner {request.config.runner!r} is not available")
-        write_files(layout.workspace, request.files)
     except BadRequest as exc:
         return build_report([], message=str(exc), duration=time.monotonic() - started)
-    return run_tests(request.config, layout, rootdir, started, waiting)
+    report = run_tests(layout, rootdir, request.config.runner, lambda: Arrival(started, request),
+                       waiting)  # fmt: skip
+    assert report is not None  # the request is there: the gate never waits idle
+    return report
+
+
+def grade_on_arrival(layout: Layout, runner: str, receive: Callable[[], Arrival | None],
+                     waiting: prestart.Waiting | None = None) -> Report | None:  # fmt: skip
+    """A warm run: pytest loads and collects, then `receive` waits for the
+    request (gate.py); None when none came."""
+    layout, rootdir = _resolved(layout)
+    return run_tests(layout, rootdir, runner, receive, waiting)
+
+
+def arrived(raw: bytes, started: float) -> Arrival:
+    """A request's bytes as the gate takes them: parsed, or refused."""
+    try:
+        return Arrival(started, request=parse_request(raw))
+    except BadRequest as exc:
+        return Arrival(started, refused=str(exc))
 
 
 def _isolate(layout: Layout, rootdir: Path) -> None:
@@ -96,59 +118,50 @@ def _isolate(layout: Layout, rootdir: Path) -> None:
     os.chdir(rootdir)
 
 
-def run_tests(config: HarnessConfig, layout: Layout, rootdir: Path, started: float,
-              waiting: prestart.Waiting | None = None) -> Report:
+def run_tests(layout: Layout, rootdir: Path, runner: str, receive: Callable[[], Arrival | None],
+              waiting: prestart.Waiting | None = None) -> Report | None:  # fmt: skip
     try:
         user = lookup_user(layout.student_user)
     except KeyError:
         raise HarnessFault(f"the image has no user {layout.student_user!r}") from None
-    procs = StudentProcesses(layout.workspace, user, config.output_bytes, config.output)
-    deadline = Deadline(config.wall_seconds, started)
-    state = RunState(config, layout, deadline, procs)
-    grader = GraderPlugin(state)
-    # The cgroup is ours only in the sandbox, where we drop to the student.
-    memory_before = MemoryCounters.read() if user is not None else None
+    grader = GraderPlugin(layout)
+    gate = RequestGate(layout, runner, user, receive, grader, waiting)
     _isolate(layout, rootdir)
-    deadline.arm()
+    author_output = ""
     try:
-        if waiting is not None:
-            # Before pytest loads the tests: the student's import runs meanwhile.
-            state.prestarted = prestart.release(waiting, procs, config.runner, config.options)
-            state.clock = waiting.take_clock()  # None when it was discarded
         code = pytest.main(pytest_args(layout, rootdir),
-                           plugins=[grader, plugin, _runner(config.runner)])
+                           plugins=[gate, grader, plugin, _runner(runner)])  # fmt: skip
     except DeadlineReached:  # the grace alarm, outside of pytest's own net
         code = pytest.ExitCode.INTERRUPTED
     finally:
-        deadline.disarm()
-        author_output = procs.close()
-        _close_untaken(state)
-        if state.clock is not None:
-            state.clock.close()
+        author_output = gate.close()
+    arrival, state = gate.arrival, gate.state
+    if arrival is None:
+        return None
+    if gate.wrong_runner is not None:
+        raise HarnessFault(f"a sandbox loaded for the {runner} runner got a request for the "
+                           f"{gate.wrong_runner} runner")  # fmt: skip
+    if state is None:  # refused at the gate: no test ran
+        message = arrival.refused or "the request was refused"
+        return build_report([], message=message, duration=time.monotonic() - arrival.started)
     if state.fault:
         raise HarnessFault(state.fault)
     if grader.problems:
         raise HarnessFault("the exercise's tests are broken:\n" + "\n".join(grader.problems))
+    deadline, procs = state.deadline, state.procs
     broken = (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
     if code in broken and not deadline.expired:
         raise HarnessFault(f"pytest ended with {code!r} (its output is above)")
     if not grader.items or len(grader.items) > MAX_TESTS:
         raise HarnessFault(f"the exercise has {len(grader.items)} tests (1 to {MAX_TESTS} allowed)")
+    before = gate.memory_before
     memory = procs.memory_exceeded() or (
-        memory_before is not None and MemoryCounters.read().oom_killed_since(memory_before))
+        before is not None and MemoryCounters.read().oom_killed_since(before))
     timed_out = deadline.expired or state.call_timed_out
     limit = limit_status(memory=memory, output=procs.output_exceeded, timed_out=timed_out)
     return build_report(grader.results(), limit_hit=limit, message=_message(state, grader, memory),
                         output=procs.student_output(), author_output=author_output,
-                        duration=time.monotonic() - started)
-
-
-def _close_untaken(state: RunState) -> None:
-    """A released interpreter no fixture took (pytest failed before): its
-    process is ended with the rest; close our ends of its pipes."""
-    untaken = state.take_prestarted()
-    for fd in (untaken.channel or ()) if untaken is not None else ():
-        os.close(fd)
+                        duration=time.monotonic() - arrival.started)
 
 
 def limit_status(*, memory: bool, output: bool, timed_out: bool) -> Status | None:

@@ -19,6 +19,7 @@ import pytest
 from grader_harness.clock import Clock
 from grader_harness.errors import DeadlineReached
 from grader_harness.messages import failure_message
+from grader_harness.protocol import Layout
 from grader_harness.report import TestResult, Visibility
 from grader_harness.results import (
     ItemInfo,
@@ -39,8 +40,13 @@ MARKERS = (
 
 
 class GraderPlugin:
-    def __init__(self, state: RunState) -> None:
-        self.state = state
+    """Made before the request exists (gate.py): collection needs only the
+    layout; the run's state comes with the request, before the first test."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._state: RunState | None = None
+        self._config: pytest.Config | None = None
         self.items: list[ItemInfo] = []
         self.phases: dict[str, dict[str, Phase]] = {}
         # Per test, for authors: student code's output, and the test's own.
@@ -49,7 +55,19 @@ class GraderPlugin:
         # Faults of the exercise that pytest found: the run cannot be graded.
         self.problems: list[str] = []
         self._session: pytest.Session | None = None
+
+    @property
+    def state(self) -> RunState:
+        if self._state is None:
+            raise RuntimeError("the run has no state before its request arrived")
+        return self._state
+
+    def begin(self, state: RunState) -> None:
+        """The request arrived: the run's state, for the hooks and fixtures."""
+        self._state = state
         state.deadline.on_expire(self._stop_session)
+        if self._config is not None:
+            self._config.stash[STATE_KEY] = state
 
     def _stop_session(self) -> None:
         if self._session is not None:
@@ -59,7 +77,7 @@ class GraderPlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         for line in MARKERS:
             config.addinivalue_line("markers", line)
-        config.stash[STATE_KEY] = self.state
+        self._config = config
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._session = session
@@ -73,13 +91,13 @@ class GraderPlugin:
         # Public tests run first: the student may see output printed until the
         # first hidden test, and never after it (phases.py). The report keeps
         # the collected order (results()).
-        public = self.state.layout.public_tests
+        public = self.layout.public_tests
         items.sort(key=lambda item: not Path(item.path).is_relative_to(public))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
             try:
-                self.items.append(item_info(item, self.state.layout))
+                self.items.append(item_info(item, self.layout))
             except ValueError as exc:
                 self.problems.append(f"{item.nodeid}: {exc}")
 
