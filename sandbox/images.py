@@ -161,7 +161,12 @@ def _wheelhouse(info: dict[str, Any], progress: Progress | None) -> Path:
 
 
 def exercise_tag(spec: ExerciseImageSpec, runtime: str) -> str:
-    return f"grader-ex-{spec.slug}:{spec.content_hash}-{runtime.partition(':')[2][:8]}"
+    """grader-ex-<slug>:<content hash>-<recipe hash>: the recipe is the runtime
+    image and the exercise Dockerfiles, so a changed build step rebuilds."""
+    recipe = hashlib.sha256(runtime.encode())
+    for dockerfile in (EXERCISE_DOCKERFILE, SQL_EXERCISE_DOCKERFILE):
+        recipe.update(dockerfile.read_bytes())
+    return f"grader-ex-{spec.slug}:{spec.content_hash}-{recipe.hexdigest()[:8]}"
 
 
 def ensure_exercise_image(
@@ -172,7 +177,7 @@ def ensure_exercise_image(
     offline_base: bool,
     progress: Progress | None = None,
 ) -> str:
-    """grader-ex-<slug>:<content hash>-<runtime hash>: runtime + tests and data under /grader."""
+    """grader-ex-<slug>:<content hash>-<recipe hash>: runtime + tests and data under /grader."""
     runtime = ensure_runtime_image(
         client, base_image=base_image, offline_base=offline_base, progress=progress
     )

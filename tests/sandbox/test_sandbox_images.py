@@ -36,8 +36,25 @@ def test_exercise_tag_follows_content(
         built.add(tag)
         assert tag.startswith("grader-ex-sandbox-selftest:" + spec.content_hash)
         runtime = images.ensure_runtime_image(client, base_image=BASE_IMAGE, offline_base=True)
-        assert tag.endswith("-" + runtime.partition(":")[2][:8])
+        assert tag == images.exercise_tag(spec, runtime)
         first_id = client.images.get(tag).id
+        # Its tests compiled at build time (grader_harness/precompile.py), root-only.
+        listed = client.containers.run(tag, ["sh", "-c", "cd /grader/tests/__pycache__ && "
+                                             "stat -c '%a %u %n' . *"],
+                                       network_disabled=True, remove=True).decode()  # fmt: skip
+        modes = {}  # name -> "mode uid"
+        for line in listed.splitlines():
+            mode, uid, name = line.split(" ", 2)
+            modes[name] = f"{mode} {uid}"
+        assert modes.pop(".") == "700 0", listed
+        # pytest's rewritten test module, and Python's own bytecode (not the
+        # host's junk .pyc of the same name: that never goes into the context).
+        rewritten = [n for n in modes if n.startswith("test_hidden.cpython-311-pytest-")]
+        assert len(rewritten) == 1 and len(modes) == 2, listed
+        assert set(modes.values()) == {"600 0"}, listed
+        assert client.containers.run(tag, ["cat", "/grader/tests/__pycache__/"
+                                           "test_hidden.cpython-311.pyc"], network_disabled=True,
+                                     remove=True) != b"junk"  # fmt: skip
 
         # Same content: same tag, and nothing is built again.
         again, steps = ensure(client, write_pack(tmp_path, "first"))

@@ -89,8 +89,14 @@ def test_inside_the_sandbox(client: docker.DockerClient, exercise_image: str, ru
     assert seen["write_tmp"] == "ok"
     assert seen["grader_mode"] == "0o700" and seen["grader_uid"] == 0
     assert seen["test_mode"] == "0o600"
-    # The hidden test and the data are there; the host's __pycache__ is not.
-    assert seen["grader_files"] == ["data/rows.csv", "tests/test_hidden.py"]
+    # The hidden test and the data are there, and the caches the image's build
+    # compiled (grader_harness/precompile.py); the host's __pycache__ is not
+    # (tests/sandbox/test_sandbox_images.py tells the two .pyc apart).
+    cached = [f for f in seen["grader_files"] if f.startswith("tests/__pycache__/")]
+    assert [f for f in seen["grader_files"] if f not in cached] == \
+        ["data/rows.csv", "tests/test_hidden.py"]
+    assert len(cached) == 2 and "tests/__pycache__/test_hidden.cpython-311.pyc" in cached
+    assert any(f.startswith("tests/__pycache__/test_hidden.cpython-311-pytest-") for f in cached)
     assert seen["student"] == {
         "uid": 10001,
         "cap_eff": 0,
