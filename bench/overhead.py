@@ -153,9 +153,10 @@ def container_start(client: Any, image: str, pack: ExercisePack, settings: Setti
     return took
 
 
-def service(settings: Settings, tmp: Path, name: str, warm: bool) -> Any:
+def service(settings: Settings, tmp: Path, name: str, warm: bool, per_key: int = 1) -> Any:
     return running_service(settings, tmp, name=name, concurrency=1, rate_limit_submissions=10**6,
-                           queue_max_depth=10**6, warm_sandboxes=2 if warm else 0)  # fmt: skip
+                           queue_max_depth=10**6, warm_sandboxes=2 if warm else 0,
+                           warm_sandboxes_per_key=per_key)  # fmt: skip
 
 
 def login(env: dict[str, str], url: str) -> ApiClient:
@@ -171,6 +172,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--gaps", default="0,1.5", help="seconds between warm submissions")
+    parser.add_argument("--per-key", type=int, default=1,
+                        help="GRADER_WARM_SANDBOXES_PER_KEY of the warm stack")  # fmt: skip
     args = parser.parse_args()
     gaps = [float(g) for g in args.gaps.split(",")]
 
@@ -193,7 +196,7 @@ def main() -> None:
     redis.start()
     settings = settings.model_copy(update={"redis_url": redis.url})
     try:
-        with service(settings, tmp, "warm", warm=True) as (url, env, _):
+        with service(settings, tmp, "warm", warm=True, per_key=args.per_key) as (url, env, _):
             api = login(env, url)
             for pack in packs:
                 warm_runs(api, pack, files[pack.slug], images[pack.slug], settings, client,

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # and a back-to-back submission takes the one being started (pool.py).
     # More only helps callers that grade on several threads in one process.
     warm_sandboxes_per_key: Annotated[int, Field(ge=1, le=16)] = 1
+    # Up to this many more for an exercise whose submissions come faster than
+    # a warm container loads (a deadline's back-to-back submissions): a take
+    # that finds its container still loading asks for one more, and each one
+    # that then waits out its idle time gives one back (sandbox/pool.py).
+    warm_sandboxes_back_to_back: Annotated[int, Field(ge=0, le=8)] = 2
     warm_sandbox_idle_seconds: Annotated[float, Field(gt=0)] = 120.0
 
     # --- service: API, queue, storage (issue 3) -----------------------------

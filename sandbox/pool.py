@@ -1,34 +1,30 @@
 """Warm sandboxes: containers started ahead of the submissions that will use them.
 
-A grading in a cold container waits for Docker to start it (about 0.4 s on
-these machines) and for the harness to import pytest and its runner (about
-0.5 s; the sql runner's server starts meanwhile). A warm container did both
-before the submission existed: its harness runs with --warm and waits for the
-request (grader_harness/warm.py).
+A cold grading waits for Docker to start its container and for the harness to
+load (pytest, the runner, the student's interpreter, the tests). A warm
+container did that before the submission existed (grader_harness/warm.py).
+It is created with the same container_settings() and labels as a cold one,
+holds no submission until fed, serves exactly one grading and is removed after
+it (runner.run_in_sandbox); the pool never hands a container out twice.
 
-The sandbox itself does not change. A warm container is created with the same
-container_settings() and labels as a cold one, from the same image; it holds
-no submission until it is fed, serves exactly one grading and is removed
-after it like any other (runner.run_in_sandbox). The pool only moves the
-start earlier, and never hands a container out twice.
+One pool per process and Docker client, filled by one background thread, for
+the `max_keys` most recently graded keys (image, runner, limits, runtime):
+the first grading of an exercise is cold, the ones after it warm. Each key
+keeps `per_key` ready, the gradings the process runs at once (1 for a prefork
+worker child, so a worker of concurrency N keeps N per hot exercise), more or
+fewer as warm_demand.py decides.
 
-One pool per process and Docker client, filled by one background thread. It
-keeps `per_key` containers for each of the `max_keys` most recently graded
-keys (image, runner, limits, runtime): the first grading of an exercise is
-cold, the ones after it are warm. `per_key` is the number of gradings the
-process runs at once: 1 for a prefork worker child (each child has its own
-pool and grades one submission at a time, so a worker of concurrency N keeps
-N ready per hot exercise in all), the thread count for a threaded caller.
+Back to back: a take that finds none ready while one is being started for its
+key waits for it (a handover) if it should come sooner than a cold start, that
+is within about one typical start (a moving average); a failed or dragging
+start lets the grading go cold. A take prefers a container whose harness has
+loaded (warm_container.py); one that gets a container still loading asks for
+one more for its key, up to `max_extra`.
 
-Back to back: a take that finds no ready container while the fill thread is
-starting one for that key waits for it (a handover) when it should be ready
-sooner than a cold start would be, that is within about one typical start
-(a moving average of this pool's start times); a start that fails or takes
-longer lets the grading go cold. A container that waited `idle_seconds` is
-replaced (its harness exits by itself a little later: IDLE_MARGIN_SECONDS);
-one that died while it waited is found when the grading attaches to it, and
-that grading falls back to a cold container. Failures here are logged, never
-raised: without the pool a grading is only slower.
+A container idle for `idle_seconds` is replaced (its harness exits a little
+later: IDLE_MARGIN_SECONDS); one that died while it waited is found when the
+grading attaches to it, and that grading goes cold. Failures here are logged,
+never raised: without the pool a grading is only slower.
 """
 
 from __future__ import annotations
@@ -37,7 +33,6 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import docker
 from docker.models.containers import Container
@@ -45,45 +40,30 @@ from docker.models.containers import Container
 from sandbox.container import flush_removals, remove_container, remove_later, start_warm
 from sandbox.errors import SandboxError
 from sandbox.limits import SandboxLimits
+from sandbox.warm_container import WarmContainer, WarmKey, watch_loading
+from sandbox.warm_demand import Demand
 
 log = logging.getLogger(__name__)
 
 # The harness's own idle limit is this much longer than the pool's, so that a
 # container is never handed out in the moment its harness gives up.
 IDLE_MARGIN_SECONDS = 15.0
-# After a key's container could not be started (image removed, engine busy),
-# leave it cold this long rather than retrying in a loop.
-FAILURE_BACKOFF_SECONDS = 30.0
 # The typical start (create + start) before this pool has measured one; then
 # a moving average, each new start weighing START_WEIGHT.
 FIRST_START_GUESS_SECONDS = 0.5
 START_WEIGHT = 0.3
 
 
-@dataclass(frozen=True)
-class WarmKey:
-    """What makes two gradings' sandboxes interchangeable."""
-
-    image: str
-    runner: str
-    limits: SandboxLimits
-    runtime: str = "runc"
-
-
-@dataclass
-class _Idle:
-    container: Container
-    expires: float  # time.monotonic()
-
-
 class WarmPool:
     def __init__(self, client: docker.DockerClient, *, max_keys: int = 2, per_key: int = 1,
-                 idle_seconds: float = 120.0) -> None:  # fmt: skip
-        if max_keys < 1 or per_key < 1 or idle_seconds <= 0:
-            raise ValueError("a warm pool needs max_keys >= 1, per_key >= 1, idle_seconds > 0")
+                 idle_seconds: float = 120.0, max_extra: int = 0) -> None:  # fmt: skip
+        if max_keys < 1 or per_key < 1 or idle_seconds <= 0 or max_extra < 0:
+            raise ValueError("a warm pool needs max_keys >= 1, per_key >= 1, idle_seconds > 0 "
+                             "and max_extra >= 0")  # fmt: skip
         self.client = client
         self.max_keys = max_keys
         self.per_key = per_key
+        self.unloaded = 0  # hits on a container whose harness was still loading
         self.idle_seconds = idle_seconds
         self.hits = 0  # handovers included
         self.handovers = 0  # hits that waited for a container being started
@@ -91,10 +71,10 @@ class WarmPool:
         self.typical_start = FIRST_START_GUESS_SECONDS
         self._cond = threading.Condition()
         self._recent: OrderedDict[WarmKey, None] = OrderedDict()  # least recent first
-        self._idle: dict[WarmKey, list[_Idle]] = {}
+        self._idle: dict[WarmKey, list[WarmContainer]] = {}
         self._doomed: list[Container] = []
-        self._backoff: dict[WarmKey, float] = {}
         self._starting: dict[WarmKey, float] = {}  # key -> when its start began
+        self._demand = Demand(per_key, max_extra)
         self._closed = False
         self._thread: threading.Thread | None = None
 
@@ -113,6 +93,7 @@ class WarmPool:
             while len(self._recent) > self.max_keys:
                 old, _ = self._recent.popitem(last=False)
                 self._doomed += [e.container for e in self._idle.pop(old, [])]
+                self._demand.forget(old)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._fill, name="warm-sandboxes",
                                                 daemon=True)  # fmt: skip
@@ -127,9 +108,24 @@ class WarmPool:
             else:
                 self.hits += 1
             self._cond.notify_all()  # the fill thread: this key is one short now
-        return found
+        return found.container if found is not None else None
 
-    def _await_start(self, key: WarmKey) -> Container | None:
+    def expect(self, *, image: str, takes: int) -> None:
+        """At most `takes` more takes of `image` will come, this caller knows
+        (`grader exercises check`): keep no more ready, remove the surplus."""
+        with self._cond:
+            self._demand.expect(image, takes)
+            for key, entries in self._idle.items():
+                while key.image == image and len(entries) > takes:
+                    self._doomed.append(entries.pop().container)  # the newest: least loaded
+            self._cond.notify_all()
+
+    def _count_take(self, key: WarmKey, taken: WarmContainer) -> WarmContainer:
+        self.unloaded += not taken.loaded
+        self._demand.took(key, loaded=taken.loaded)
+        return taken
+
+    def _await_start(self, key: WarmKey) -> WarmContainer | None:
         """Under the lock: the container being started for `key`, if it comes
         sooner than a cold start would (about typical_start from now), and
         while that start is still under way; else None."""
@@ -169,15 +165,18 @@ class WarmPool:
 
     # --- the background thread ------------------------------------------
 
-    def _pop_fresh(self, key: WarmKey) -> Container | None:
+    def _pop_fresh(self, key: WarmKey) -> WarmContainer | None:
+        """Under the lock: the first loaded container of `key`, else the oldest
+        (the likeliest to load first); counted by _count_take."""
         entries = self._idle.get(key, [])
         now = time.monotonic()
-        while entries:
-            entry = entries.pop(0)
-            if entry.expires > now:
-                return entry.container
-            self._doomed.append(entry.container)
-        return None
+        self._doomed += [e.container for e in entries if e.expires <= now]
+        entries[:] = [e for e in entries if e.expires > now]
+        if not entries:
+            return None
+        entry = next((e for e in entries if e.loaded), entries[0])
+        entries.remove(entry)
+        return self._count_take(key, entry)
 
     def _drain(self) -> list[Container]:
         doomed, self._doomed = self._doomed, []
@@ -190,19 +189,21 @@ class WarmPool:
         """Under the lock: containers to remove, a key to fill (or None), and
         how long to sleep when there is nothing to do."""
         now = time.monotonic()
-        for entries in self._idle.values():
-            self._doomed += [e.container for e in entries if e.expires <= now]
+        for key, entries in self._idle.items():
+            expired = [e.container for e in entries if e.expires <= now]
+            self._demand.went_unused(key, len(expired))
+            self._doomed += expired
             entries[:] = [e for e in entries if e.expires > now]
         doomed, self._doomed = self._doomed, []
         wanted = None
         for key in reversed(self._recent):  # the most recent first
-            if len(self._idle.get(key, [])) < self.per_key and self._backoff.get(key, 0) <= now:
+            if len(self._idle.get(key, [])) < self._demand.target(key, now):
                 wanted = key
                 # Under way from now on: a take from here waits for it (_await_start).
                 self._starting[key] = now
                 break
         soonest = min((e.expires for es in self._idle.values() for e in es), default=now + 60)
-        retry = min(self._backoff.values(), default=now + 60)
+        retry = self._demand.next_retry() or now + 60
         return doomed, wanted, max(0.05, min(soonest, retry) - now)
 
     def _fill(self) -> None:
@@ -229,7 +230,7 @@ class WarmPool:
                 del self._starting[key]
                 self._cond.notify_all()  # a take waiting for this start goes cold
                 if isinstance(exc, SandboxError):
-                    self._backoff[key] = time.monotonic() + FAILURE_BACKOFF_SECONDS
+                    self._demand.failed(key, time.monotonic())
             if not isinstance(exc, SandboxError):
                 raise
             log.warning("could not start a warm sandbox of %s (cold gradings meanwhile): %s",
@@ -240,10 +241,16 @@ class WarmPool:
             self.typical_start += START_WEIGHT * (took - self.typical_start)
             del self._starting[key]
             self._cond.notify_all()
-            self._backoff.pop(key, None)
+            self._demand.started(key)
             if self._closed or key not in self._recent:
                 self._doomed.append(container)  # closed or evicted while it started
-            else:
-                expires = time.monotonic() + self.idle_seconds
-                self._idle.setdefault(key, []).append(_Idle(container, expires))
+                return
+            entry = WarmContainer(container, time.monotonic() + self.idle_seconds)
+            self._idle.setdefault(key, []).append(entry)
+        watch_loading(container, lambda: self._loaded(entry))
+
+    def _loaded(self, entry: WarmContainer) -> None:
+        with self._cond:
+            entry.loaded = True
+            self._cond.notify_all()
 

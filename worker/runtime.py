@@ -38,6 +38,7 @@ def _real_grade(*, pack: ExercisePack, files: dict[str, str], settings: Settings
     if pool is None and settings.warm_sandboxes > 0:
         pool = _pools[pid] = WarmPool(client, max_keys=settings.warm_sandboxes,
                                       per_key=settings.warm_sandboxes_per_key,
+                                      max_extra=settings.warm_sandboxes_back_to_back,
                                       idle_seconds=settings.warm_idle_seconds())
     try:
         return grade_files(pack=pack, files=files, settings=settings, client=client, pool=pool)

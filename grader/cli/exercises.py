@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -95,10 +96,11 @@ def check(
         if not packs:
             fail(f"no exercise (exercise.toml) found under {', '.join(map(str, roots))}")
         client = engine.connect(settings.docker_url)
+        images = {}
         for pack in packs:  # build images first: build progress is not grading progress
             with step_progress() as progress:
                 progress(f"image for {pack.slug}")
-                ensure_image(pack, settings, client=client, progress=progress)
+                images[pack.path] = ensure_image(pack, settings, client=client, progress=progress)
 
     # Every grading of a check is one of a few exercises' (one image, runner and
     # limits each), back to back: warm sandboxes, `jobs` per exercise, start
@@ -107,7 +109,16 @@ def check(
     pool = (WarmPool(client, max_keys=2, per_key=jobs, idle_seconds=settings.warm_idle_seconds())
             if settings.warm_sandboxes > 0 else None)  # fmt: skip
 
+    # The check knows how many gradings of each pack are left: the pool starts
+    # no container that no grading would take (one per pack and job otherwise).
+    left = {pack.path: len(cases_of(pack)) * runs for pack in packs}
+    counting = threading.Lock()
+
     def grade(pack: ExercisePack, files: dict[str, str]) -> Report:
+        if pool is not None:
+            with counting:
+                takes, left[pack.path] = left[pack.path], left[pack.path] - 1
+            pool.expect(image=images[pack.path], takes=takes)  # this one included
         return grade_files(pack=pack, files=files, settings=settings, client=client, pool=pool)
 
     total = sum(len(cases_of(p)) for p in packs) * runs

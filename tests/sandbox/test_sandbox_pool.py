@@ -227,3 +227,106 @@ def test_a_start_that_fails_or_drags_during_a_wait_leaves_the_grading_cold(
     assert (report.status, report.score) == (Status.PASSED, 1.0), report.message
     assert (pool.hits, pool.handovers, pool.misses) == (1, 0, 3)
     assert pool.starting_count() == 0
+
+
+def loaded_count(pool: WarmPool) -> int:
+    with pool._cond:  # the pool's own lock: its entries change in other threads
+        return sum(e.loaded for entries in pool._idle.values() for e in entries)
+
+
+def test_a_container_counts_as_loaded_once_its_harness_waits(
+    client: docker.DockerClient, image: str, pool: WarmPool
+) -> None:
+    grade(client, image, pool)
+    wait_for(lambda: loaded_count(pool) == 1)  # the harness printed "warm, loaded"
+    with pool._cond:
+        [[warm]] = pool._idle.values()
+    logs = warm.container.logs(stdout=False, stderr=True)
+    assert b"warm, loaded" in logs
+    report = grade(client, image, pool)
+    assert (report.status, pool.hits, pool.unloaded) == (Status.PASSED, 1, 0), report.message
+    assert pool._demand.extra == {}  # a loaded hit: no back-to-back pressure
+
+
+def test_a_key_taken_faster_than_it_loads_gets_more_ready_containers(
+    client: docker.DockerClient, image: str
+) -> None:
+    pool = WarmPool(client, max_keys=2, idle_seconds=60, max_extra=1)
+    try:
+        grade(client, image, pool)
+        wait_for(lambda: loaded_count(pool) == 1)
+        pool.typical_start = 30.0
+        # Back to back: the second take is handed the one being started, not loaded yet.
+        taken = [pool.take(image=image, runner="python", limits=LIMITS)]
+        wait_for(lambda: pool.starting_count() == 1, seconds=10)
+        taken.append(pool.take(image=image, runner="python", limits=LIMITS))
+        for made in taken:
+            assert made is not None
+            container.remove_container(made)
+        assert (pool.hits, pool.handovers, pool.unloaded) == (2, 1, 1)
+        # One more than per_key for this key, all loaded in time, and no more than max_extra.
+        wait_for(lambda: pool.idle_count() == 2 and loaded_count(pool) == 2)
+        time.sleep(1.0)
+        assert pool.idle_count() == 2 and len(own_sandboxes(client)) == 2
+    finally:
+        pool.close()
+    assert own_sandboxes(client) == []
+
+
+def test_without_max_extra_back_to_back_keeps_per_key(
+    client: docker.DockerClient, image: str, pool: WarmPool
+) -> None:
+    grade(client, image, pool)
+    wait_for(lambda: loaded_count(pool) == 1)
+    pool.typical_start = 30.0
+    taken = [pool.take(image=image, runner="python", limits=LIMITS)]
+    wait_for(lambda: pool.starting_count() == 1, seconds=10)
+    taken.append(pool.take(image=image, runner="python", limits=LIMITS))
+    for made in taken:
+        assert made is not None
+        container.remove_container(made)
+    assert pool.unloaded == 1
+    wait_for(lambda: loaded_count(pool) == 1)
+    time.sleep(1.0)
+    assert pool.idle_count() == 1
+
+
+def test_a_take_prefers_a_loaded_container_and_idle_time_takes_extra_back(
+    client: docker.DockerClient,
+) -> None:
+    """The pool's bookkeeping alone (stand-in containers; its thread never starts)."""
+    pool = WarmPool(client, max_extra=2, idle_seconds=60)
+    key = pool_module.WarmKey(image="x", runner="python", limits=LIMITS)
+    loading, loaded, stale = object(), object(), object()
+    now = time.monotonic()
+    pool._idle[key] = [pool_module.WarmContainer(loading, now + 60),  # type: ignore[arg-type]
+                       pool_module.WarmContainer(loaded, now + 60, loaded=True)]  # type: ignore[arg-type]
+    with pool._cond:
+        first = pool._pop_fresh(key)
+        second = pool._pop_fresh(key)
+    assert first is not None and first.container is loaded
+    assert second is not None and second.container is loading
+    assert (pool.unloaded, pool._demand.extra[key]) == (1, 1)  # only the one still loading counts
+    pool._recent[key] = None
+    pool._idle[key] = [pool_module.WarmContainer(stale, now - 1)]  # type: ignore[arg-type]
+    with pool._cond:
+        doomed, wanted, _ = pool._next_job()
+    assert doomed == [stale] and pool._demand.extra[key] == 0 and wanted == key
+
+
+def test_a_caller_that_knows_the_takes_left_gets_no_container_for_nobody(
+    client: docker.DockerClient, image: str
+) -> None:
+    pool = WarmPool(client, per_key=2, idle_seconds=60)
+    try:
+        grade(client, image, pool)
+        wait_for(lambda: pool.idle_count() == 2)
+        pool.expect(image=image, takes=1)  # one grading left: one container is enough
+        assert pool.idle_count() == 1
+        assert grade(client, image, pool).status is Status.PASSED
+        assert pool.hits == 1
+        time.sleep(1.0)  # the fill thread had time to start a refill, if it wanted one
+        assert (pool.idle_count(), pool.starting_count()) == (0, 0)
+        wait_for(lambda: own_sandboxes(client) == [])
+    finally:
+        pool.close()
