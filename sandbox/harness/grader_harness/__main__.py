@@ -34,6 +34,7 @@ from grader_harness.warm import DEFAULT_IDLE_SECONDS, EXIT_IDLE  # noqa: E402
 
 if TYPE_CHECKING:
     from grader_harness.gate import Arrival
+    from grader_harness.prestart import Waiting
     from grader_harness.report import Report
 
 EXIT_FAULT = 3
@@ -75,6 +76,23 @@ def _stdin_done() -> None:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # nothing after us reads the request
     os.close(null)
+
+
+def _student_ahead(raw: bytes, layout: Layout) -> Waiting | None:
+    """A cold run's student interpreter, started before pytest is imported
+    (prestart.py), if the request is sound and the exercise allows it."""
+    from grader_harness import prestart as student_prestart
+    from grader_harness.errors import BadRequest
+    from grader_harness.request import parse_request
+    from grader_harness.warm import start_student
+
+    try:
+        config = parse_request(raw).config  # grade() parses it again, and answers a bad one
+    except BadRequest:
+        return None
+    if not student_prestart.worth_starting(config.runner, config.options):
+        return None
+    return start_student(config.runner, layout)
 
 
 def _warm_run(runner: str, layout: Layout, idle_seconds: float, student: bool) -> Report | None:
@@ -129,12 +147,15 @@ def main(argv: list[str] | None = None) -> int:
             raw = sys.stdin.buffer.read()
             _stdin_done()
             prestart.begin(raw, layout)  # the sql runner's server starts while pytest loads
+            waiting = _student_ahead(raw, layout)  # and the student's interpreter
             from grader_harness.grade import grade  # pytest loads only now, with fd 1 safe
 
             try:
-                report = grade(raw, layout, STARTED)
+                report = grade(raw, layout, STARTED, waiting)
             finally:
                 prestart.abandon()
+                if waiting is not None:
+                    waiting.discard()  # unused, or already the run's
         document = report.to_json().encode("utf-8")
     except BaseException:
         traceback.print_exc()

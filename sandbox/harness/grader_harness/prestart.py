@@ -1,4 +1,5 @@
-"""A warm sandbox's student interpreter: started before the request, used once.
+"""The student's interpreter started ahead: before the request in a warm
+sandbox, before pytest loads in a cold one; used once.
 
 A cold start of the student's code is a fresh interpreter that imports
 uvicorn and FastAPI (http-app) or the proxy's modules (python) after the
@@ -20,6 +21,12 @@ the fixture takes it, as for a cold start. Anything unusual (another runner,
 an environment the interpreter cannot take after its start, a dead or
 unready interpreter) discards it: the grading starts cold, as before. A
 restart after a crash is always a cold start.
+
+A cold run (no --warm) starts it too, first thing once the request is read
+and before pytest is even imported (worth_starting says whether the
+exercise allows it): its imports then run beside the harness's own and the
+tests' collection instead of after them. Same spawn, same rules; only the
+request exists already, in the harness's memory, out of its reach.
 """
 
 from __future__ import annotations
@@ -96,6 +103,7 @@ class Waiting:
     channel: tuple[int, int] | None = None
     proxy_fds: tuple[int, int] | None = None
     released: bool = False
+    ready: bool = False  # it finished its imports (wait_ready)
 
     def take_clock(self) -> Clock | None:
         """The run's clock (the interpreter holds its reader): the run closes it now."""
@@ -176,7 +184,20 @@ def _byte(fd: int, seconds: float) -> bytes:
 
 def wait_ready(waiting: Waiting, seconds: float = READY_SECONDS) -> bool:
     """Whether the interpreter finished its imports (one byte on its ready pipe)."""
-    return _byte(waiting.ready_fd, seconds) == b"r"
+    waiting.ready = waiting.ready or _byte(waiting.ready_fd, seconds) == b"r"
+    return waiting.ready
+
+
+def worth_starting(runner: str, options: dict[str, Any]) -> bool:
+    """Whether a cold run should start the interpreter ahead: its runner has
+    one, and the exercise's environment can be given to it after its start."""
+    if runner not in PRELOAD:
+        return False
+    try:
+        extra = check_env(options.get("env", {}))
+    except ValueError:
+        return False  # the cold start reports the exercise's fault
+    return not any(name.startswith(STARTUP_ONLY_ENV) for name in extra)
 
 
 def release(waiting: Waiting, procs: StudentProcesses, runner: str,
@@ -185,7 +206,8 @@ def release(waiting: Waiting, procs: StudentProcesses, runner: str,
     is discarded) when the grading must start cold instead."""
     port = free_port() if runner == "http-app" else 0
     command = _command(waiting, options, port) if runner == waiting.runner else None
-    if command is None or waiting.popen.poll() is not None:
+    # A cold run's interpreter may still be importing: its ready byte comes first.
+    if command is None or not wait_ready(waiting) or waiting.popen.poll() is not None:
         waiting.discard()
         return None
     try:

@@ -47,7 +47,7 @@ def warm_up(runner: str, layout: Layout, student: bool = True) -> student_presta
     spec = RUNNERS[runner]
     if spec.starts_server_early:
         prestart.start(layout)  # in the background, while the imports below run
-    waiting = _start_student(runner, layout) if student else None  # its imports run meanwhile
+    waiting = start_student(runner, layout) if student else None  # its imports run meanwhile
     importlib.import_module("grader_harness.grade")
     importlib.import_module(spec.module)
     # pytest.main() imports its built-in plugins itself, after the request
@@ -67,7 +67,7 @@ def warm_up(runner: str, layout: Layout, student: bool = True) -> student_presta
     return waiting
 
 
-def _start_student(runner: str, layout: Layout) -> student_prestart.Waiting | None:
+def start_student(runner: str, layout: Layout) -> student_prestart.Waiting | None:
     try:
         return student_prestart.start(runner, layout)
     except Exception as exc:  # the grading starts cold: slower, never wrong
