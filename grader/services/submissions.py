@@ -109,11 +109,14 @@ def create_submission(
     if new.assignment is not None:
         target = assignment_submissions.target(db=db, user=user, ref=new.assignment,
                                                exercise=exercise)
-    _check_text(files, limits.max_submission_bytes)
+    files_bytes = _check_text(files, limits.max_submission_bytes)
     try:
-        files = check_files(files, pack.manifest.submission)
+        checked = check_files(files, pack.manifest.submission)
     except SubmissionError as exc:
         raise Invalid(str(exc)) from None
+    if len(checked) != len(files):  # two names normalised to one: the texts differ
+        files_bytes = sum(len(text.encode("utf-8")) for text in checked.values())
+    files = checked
     callback_url = _check_callback(callback_url, user, callbacks)
     depth = submit_caches.queue_depth(db, lambda: queued_count(db=db))
     if depth.current() >= limits.queue_max_depth:
@@ -125,8 +128,10 @@ def create_submission(
                 f"too many submissions: at most {limiter.limit} per {limiter.window} s", wait
             )
     try:
-        sub = insert_submission(db, user, pack, files, callback_url, idempotency_key,
-                                received_at=received_at, target=target)
+        sub = insert_submission(db=db, user=user, pack=pack, files=files,
+                                files_bytes=files_bytes, callback_url=callback_url,
+                                idempotency_key=idempotency_key, received_at=received_at,
+                                target=target)
     except IntegrityError:
         # The same Idempotency-Key raced us from a concurrent retry: theirs won.
         earlier = _replay(db, user, idempotency_key or "", exercise, files)

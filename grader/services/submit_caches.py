@@ -24,7 +24,8 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import Session
 
-from grader.db import Database, Exercise
+from grader.db import Database, Exercise, Submission, utcnow
+from grader.db.group_insert import GroupInsert
 from grader.exercises.pack import ExercisePack
 from grader.services.catalog import exercise_version
 
@@ -62,6 +63,10 @@ class ExerciseRows:
     def __init__(self) -> None:
         self._rows: dict[tuple[str, str], Exercise] = {}
 
+    def known(self, pack: ExercisePack) -> Exercise | None:
+        """The row if remembered (no session needed)."""
+        return self._rows.get((pack.slug, pack.content_hash))
+
     def row(self, session: Session, pack: ExercisePack) -> Exercise:
         """The row, from memory or from `session` (created there on first use;
         it is remembered only once `remember` is called after the commit)."""
@@ -76,6 +81,7 @@ class ExerciseRows:
 
 _depths: WeakKeyDictionary[Database, QueueDepth] = WeakKeyDictionary()
 _exercise_rows: WeakKeyDictionary[Database, ExerciseRows] = WeakKeyDictionary()
+_inserts: WeakKeyDictionary[Database, GroupInsert] = WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -93,3 +99,15 @@ def exercise_rows(db: Database) -> ExerciseRows:
         if rows is None:
             rows = _exercise_rows[db] = ExerciseRows()
         return rows
+
+
+def submission_inserts(db: Database) -> GroupInsert:
+    """The process's one group of submission inserts (grader.db.group_insert)."""
+    with _lock:
+        inserts = _inserts.get(db)
+        if inserts is None:
+            # enqueued_at as the row is written, as a lone insert sets it.
+            inserts = _inserts[db] = GroupInsert(
+                db, Submission.__table__,  # type: ignore[arg-type]
+                stamp=lambda: {"enqueued_at": utcnow()})
+        return inserts
