@@ -22,6 +22,8 @@ from grader.api.body_limit import BodyLimit, BodyLimits
 from grader.auth import LoginThrottle
 from grader.http.arrival import ArrivalStamp
 from grader.http.stream_slots import StreamSlots
+from grader.services import config
+from grader.services.status_events import Wakeups
 from grader.services.wiring import Services, build_services
 from grader.settings import Settings, get_settings
 from grader.web.forms import MAX_ROWS
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         log.info("API ready: %d exercises, database %s", len(wired.catalog.packs()),
                  wired.db.engine.url.render_as_string(hide_password=True))
         yield
+        await _app.state.status_wakeups.close()
 
     app = FastAPI(
         title="grader", version="1", lifespan=lifespan,
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.login_throttle = LoginThrottle.from_settings(wired.redis, wired.settings)
     app.state.stream_slots = StreamSlots(per_user=wired.settings.max_streams_per_user,
                                          total=wired.settings.max_streams)
+    app.state.status_wakeups = Wakeups(config.redis_url(wired.settings))
     api.install(app)
     web.install(app)  # the pages at "/", after the API's routes
     # Outermost of our middleware: no body is read past its limit, whoever reads it.

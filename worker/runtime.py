@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+import redis
+
 from grader.db import Database
 from grader.exercises.pack import ExercisePack
 from grader.services import config
@@ -68,6 +70,7 @@ class Runtime:
     db: Database
     catalog: Catalog
     secret: bytes
+    redis: Any  # redis.Redis: the final states' announcements (services.status_events)
 
 
 _current: Runtime | None = None
@@ -81,5 +84,7 @@ def runtime(settings: Settings) -> Runtime:
             pid=os.getpid(), settings=settings, db=db,
             catalog=service_catalog(settings, db),  # disk packs and proven published ones
             secret=config.secret_key(settings),
+            redis=redis.Redis.from_url(config.redis_url(settings), socket_connect_timeout=1,
+                                       socket_timeout=2),
         )
     return _current

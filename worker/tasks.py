@@ -15,7 +15,14 @@ from celery.signals import (  # type: ignore[import-untyped]
 )
 
 from grader.lti.keys import tool_key
-from grader.services import grading_jobs, lti_passback, proving_sweep, sweep, webhooks
+from grader.services import (
+    grading_jobs,
+    lti_passback,
+    proving_sweep,
+    status_events,
+    sweep,
+    webhooks,
+)
 from grader.services.queue import (
     GRADE_TASK,
     LTI_PASSBACK_TASK,
@@ -69,6 +76,8 @@ def grade(self: Any, submission_id: str) -> str:
         # its routing key), so a routed exercise stays with its pool.
         raise self.retry(countdown=delay, max_retries=None)
     final = result in (grading_jobs.Result.GRADED, grading_jobs.Result.NOT_GRADABLE)
+    if final:  # its stream sees it now, not at its next poll
+        status_events.announce(rt.redis, submission_id)
     if final and webhooks.wanted(db=rt.db, submission_id=submission_id):
         CeleryQueue(app).enqueue_webhook(submission_id)
     if result is grading_jobs.Result.GRADED:

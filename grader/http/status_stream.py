@@ -6,8 +6,10 @@ Each event is `event: status` with the submission's JSON (as GET returns it);
 the stream ends after a final state (graded, not_gradable), or after
 GRADER_STREAM_MAX_SECONDS (a client reconnects: EventSource does by itself).
 It polls the database, the source of truth, so it works whichever worker or
-API process made the change. Open streams are capped per user and in all
-(grader/http/stream_slots.py): past a cap the answer is 429, problem+json.
+API process made the change; a worker's announcement of a final state
+(grader/services/status_events.py) only makes the next poll come at once.
+Open streams are capped per user and in all (grader/http/stream_slots.py):
+past a cap the answer is 429, problem+json.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from grader.db import SubmissionStatus, User, utcnow
 from grader.http.stream_slots import Slot, TooManyStreams, slots_for
 from grader.services import submissions
+from grader.services.status_events import Wakeups
 from grader.services.views import SubmissionView
 from grader.services.wiring import Services
 
@@ -65,6 +68,7 @@ async def _stream(request: Request, services: Services, user: User, sub_id: str,
     last: SubmissionStatus | None = None
     started = last_sent = last_change = time.monotonic()
     lifetime = services.settings.stream_max_seconds
+    wakeups: Wakeups = request.app.state.status_wakeups
     try:
         while time.monotonic() - started < lifetime:
             try:
@@ -90,7 +94,8 @@ async def _stream(request: Request, services: Services, user: User, sub_id: str,
                 last_sent = time.monotonic()
             if await request.is_disconnected():
                 return
-            await anyio.sleep(_interval(last, time.monotonic() - last_change))
+            # The next poll, or sooner: when a worker announces its final state.
+            await wakeups.wait(sub_id, _interval(last, time.monotonic() - last_change))
         # A comment, not an event: clients that parse every data line as the
         # submission (the CLI) must not see a different document.
         yield b": stream lifetime over; reconnect to keep following\n\n"
