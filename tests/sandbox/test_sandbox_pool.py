@@ -248,22 +248,27 @@ def test_a_container_counts_as_loaded_once_its_harness_waits(
     assert pool._demand.extra == {}  # a loaded hit: no back-to-back pressure
 
 
+def take_back_to_back(client: docker.DockerClient, image: str, pool: WarmPool) -> None:
+    """A loaded container taken, then at once the one being started for it
+    (not loaded yet: a handover); both removed unused."""
+    grade(client, image, pool)
+    wait_for(lambda: loaded_count(pool) == 1)
+    pool.typical_start = 30.0
+    taken = [pool.take(image=image, runner="python", limits=LIMITS)]
+    wait_for(lambda: pool.starting_count() == 1, seconds=10)
+    taken.append(pool.take(image=image, runner="python", limits=LIMITS))
+    for made in taken:
+        assert made is not None
+        container.remove_container(made)
+    assert (pool.hits, pool.handovers, pool.unloaded) == (2, 1, 1)
+
+
 def test_a_key_taken_faster_than_it_loads_gets_more_ready_containers(
     client: docker.DockerClient, image: str
 ) -> None:
     pool = WarmPool(client, max_keys=2, idle_seconds=60, max_extra=1)
     try:
-        grade(client, image, pool)
-        wait_for(lambda: loaded_count(pool) == 1)
-        pool.typical_start = 30.0
-        # Back to back: the second take is handed the one being started, not loaded yet.
-        taken = [pool.take(image=image, runner="python", limits=LIMITS)]
-        wait_for(lambda: pool.starting_count() == 1, seconds=10)
-        taken.append(pool.take(image=image, runner="python", limits=LIMITS))
-        for made in taken:
-            assert made is not None
-            container.remove_container(made)
-        assert (pool.hits, pool.handovers, pool.unloaded) == (2, 1, 1)
+        take_back_to_back(client, image, pool)
         # One more than per_key for this key, all loaded in time, and no more than max_extra.
         wait_for(lambda: pool.idle_count() == 2 and loaded_count(pool) == 2)
         time.sleep(1.0)
@@ -276,16 +281,7 @@ def test_a_key_taken_faster_than_it_loads_gets_more_ready_containers(
 def test_without_max_extra_back_to_back_keeps_per_key(
     client: docker.DockerClient, image: str, pool: WarmPool
 ) -> None:
-    grade(client, image, pool)
-    wait_for(lambda: loaded_count(pool) == 1)
-    pool.typical_start = 30.0
-    taken = [pool.take(image=image, runner="python", limits=LIMITS)]
-    wait_for(lambda: pool.starting_count() == 1, seconds=10)
-    taken.append(pool.take(image=image, runner="python", limits=LIMITS))
-    for made in taken:
-        assert made is not None
-        container.remove_container(made)
-    assert pool.unloaded == 1
+    take_back_to_back(client, image, pool)
     wait_for(lambda: loaded_count(pool) == 1)
     time.sleep(1.0)
     assert pool.idle_count() == 1
