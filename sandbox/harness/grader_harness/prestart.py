@@ -23,10 +23,11 @@ unready interpreter) discards it: the grading starts cold, as before. A
 restart after a crash is always a cold start.
 
 A cold run (no --warm) starts it too, first thing once the request is read
-and before pytest is even imported (worth_starting says whether the
-exercise allows it): its imports then run beside the harness's own and the
-tests' collection instead of after them. Same spawn, same rules; only the
-request exists already, in the harness's memory, out of its reach.
+and before pytest is even imported, when the exercise allows it and the
+sandbox has the CPUs to run both at once (worth_starting): its imports then
+run beside the harness's own and the tests' collection instead of after them.
+Same spawn, same rules; only the request exists already, in the harness's
+memory, out of its reach.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from typing import Any
 from grader_harness import clock_shim, waiting_student
 from grader_harness.app_env import check_env
 from grader_harness.clock import Clock
+from grader_harness.cpu_quota import available_cpus
 from grader_harness.protocol import Layout
 from grader_harness.student import (
     StudentProcess,
@@ -56,6 +58,8 @@ from grader_harness.student import (
 
 HARNESS_ROOT = str(Path(__file__).resolve().parent.parent)
 READY_SECONDS = 20.0
+# A cold run's interpreter is started ahead only with this much CPU (worth_starting).
+MIN_CPUS_AHEAD = 1.5
 TAKEN_SECONDS = 5.0  # it is blocked reading the command: this is only for a stalled machine
 # What each runner's student process imports before it runs student code
 # (ctypes and datetime: the clock shim's, about 15 ms).
@@ -188,10 +192,12 @@ def wait_ready(waiting: Waiting, seconds: float = READY_SECONDS) -> bool:
     return waiting.ready
 
 
-def worth_starting(runner: str, options: dict[str, Any]) -> bool:
+def worth_starting(runner: str, options: dict[str, Any], cpus: float | None = None) -> bool:
     """Whether a cold run should start the interpreter ahead: its runner has
-    one, and the exercise's environment can be given to it after its start."""
-    if runner not in PRELOAD:
+    one, the exercise's environment can be given to it after its start, and
+    two processes can run at once (`cpus`, the sandbox's quota: cpu_quota.py;
+    under one CPU it would only slow the harness's own start-up)."""
+    if runner not in PRELOAD or (available_cpus() if cpus is None else cpus) < MIN_CPUS_AHEAD:
         return False
     try:
         extra = check_env(options.get("env", {}))
