@@ -243,7 +243,7 @@ def report(packs: list[ExercisePack], figures: dict[str, Figures], gaps: list[fl
     load = os.getloadavg()
     print(f"\n{len(packs)} exercises, warm p50 of {args.runs} per gap, cold p50 of "
           f"{args.cold_runs}; load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; ms")
-    warm_heads = "".join(f"{f'warm g{g:g}':>9}{f'ovh g{g:g}':>9}" for g in gaps)
+    warm_heads = "".join(f"{f'warm g{g:g}':>10}{f'ovh g{g:g}':>10}" for g in gaps)
     print(f"{'exercise':<26}{'runner':<9}{warm_heads}{'tests':>7}{'cold':>7}{'ovh cold':>9}"
           f"{'start':>7}{'docker run':>11}")
     worst = 0.0
@@ -254,7 +254,7 @@ def report(packs: list[ExercisePack], figures: dict[str, Figures], gaps: list[fl
         for gap in gaps:
             total, over = med(fig.warm[gap]), med(fig.warm_over[gap])
             worst = max(worst, over)
-            cells += f"{total * 1000:>9.0f}{over * 1000:>9.0f}"
+            cells += f"{total * 1000:>10.0f}{over * 1000:>10.0f}"
         cold_over = med([c - t for c, t in zip(fig.cold, fig.cold_tests, strict=True)])
         print(f"{pack.slug:<26}{pack.manifest.runner.value:<9}{cells}{tests * 1000:>7.0f}"
               f"{med(fig.cold) * 1000:>7.0f}{cold_over * 1000:>9.0f}{med(fig.start) * 1000:>7.0f}"

@@ -19,7 +19,9 @@ key waits for it (a handover) if it should come sooner than a cold start, that
 is within about one typical start (a moving average); a failed or dragging
 start lets the grading go cold. A take prefers a container whose harness has
 loaded (warm_container.py); one that gets a container still loading asks for
-one more for its key, up to `max_extra`.
+one more for its key, up to `max_extra`. The pool starts the next container
+once the last one has loaded: on a busy machine loads that run side by side
+all finish late, and the take gets the oldest, the one furthest along.
 
 A container idle for `idle_seconds` is replaced (its harness exits a little
 later: IDLE_MARGIN_SECONDS); one that died while it waited is found when the
@@ -196,13 +198,15 @@ class WarmPool:
             entries[:] = [e for e in entries if e.expires > now]
         doomed, self._doomed = self._doomed, []
         wanted = None
-        for key in reversed(self._recent):  # the most recent first
+        loading = any(e.loading(now) for es in self._idle.values() for e in es)
+        for key in reversed(self._recent) if not loading else ():  # the most recent first
             if len(self._idle.get(key, [])) < self._demand.target(key, now):
                 wanted = key
                 # Under way from now on: a take from here waits for it (_await_start).
                 self._starting[key] = now
                 break
-        soonest = min((e.expires for es in self._idle.values() for e in es), default=now + 60)
+        soonest = min((e.next_change() for es in self._idle.values() for e in es),
+                      default=now + 60)  # fmt: skip
         retry = self._demand.next_retry() or now + 60
         return doomed, wanted, max(0.05, min(soonest, retry) - now)
 

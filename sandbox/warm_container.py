@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import docker.errors
 import requests.exceptions
@@ -33,6 +34,11 @@ log = logging.getLogger(__name__)
 LOADED_MARK = b"grader_harness: warm, loaded"
 # Past this, stop following: the container stays usable, only counted unloaded.
 FOLLOW_SECONDS = 120.0
+# The pool starts the next container once this one has loaded (loads that
+# share the CPU all finish late; one after the other, the oldest is ready
+# soonest), or after this long, so that a harness that never says it loaded
+# holds nothing back.
+LOADING_LIMIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,16 @@ class WarmContainer:
     container: Container
     expires: float  # time.monotonic()
     loaded: bool = False  # its harness waits for the request (watch_loading)
+    started: float = field(default_factory=time.monotonic)
+
+    def loading(self, now: float) -> bool:
+        """Whether it still holds back the pool's next start."""
+        return not self.loaded and now - self.started < LOADING_LIMIT_SECONDS
+
+    def next_change(self) -> float:
+        """When the pool next has to look at it: its expiry, or the end of its loading."""
+        return self.expires if self.loaded else min(self.expires,
+                                                    self.started + LOADING_LIMIT_SECONDS)
 
 
 def watch_loading(container: Container, on_loaded: Callable[[], None]) -> None:

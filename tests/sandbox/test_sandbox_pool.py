@@ -24,6 +24,7 @@ from sandbox.errors import SandboxError
 from sandbox.images import ExerciseImageSpec
 from sandbox.limits import SandboxLimits
 from sandbox.pool import WarmPool
+from sandbox.warm_container import LOADING_LIMIT_SECONDS
 from tests.helpers.sandbox_standins import BASE_IMAGE, own_sandboxes
 
 pytestmark = pytest.mark.docker
@@ -308,6 +309,33 @@ def test_a_take_prefers_a_loaded_container_and_idle_time_takes_extra_back(
     with pool._cond:
         doomed, wanted, _ = pool._next_job()
     assert doomed == [stale] and pool._demand.extra[key] == 0 and wanted == key
+
+
+def test_the_next_start_waits_for_the_last_container_to_load(
+    client: docker.DockerClient,
+) -> None:
+    """The bookkeeping alone: a key short of its target gets no new start while
+    a container is still loading, one once it has loaded, and one whose harness
+    never said it loaded stops holding it back after the loading limit."""
+    pool = WarmPool(client, per_key=2, idle_seconds=60)
+    key = pool_module.WarmKey(image="x", runner="python", limits=LIMITS)
+    pool._recent[key] = None
+    now = time.monotonic()
+    young = pool_module.WarmContainer(object(), now + 60)  # type: ignore[arg-type]
+    pool._idle[key] = [young]
+    with pool._cond:
+        assert pool._next_job()[1] is None
+        sleep = pool._next_job()[2]
+    assert sleep <= LOADING_LIMIT_SECONDS  # it looks again when the limit ends
+    young.loaded = True
+    with pool._cond:
+        assert pool._next_job()[1] == key
+    pool._starting.clear()
+    silent = pool_module.WarmContainer(object(), now + 60,  # type: ignore[arg-type]
+                                       started=now - LOADING_LIMIT_SECONDS - 1)
+    pool._idle[key] = [silent]
+    with pool._cond:
+        assert pool._next_job()[1] == key
 
 
 def test_a_caller_that_knows_the_takes_left_gets_no_container_for_nobody(
