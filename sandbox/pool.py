@@ -19,9 +19,10 @@ key waits for it (a handover) if it should come sooner than a cold start, that
 is within about one typical start (a moving average); a failed or dragging
 start lets the grading go cold. A take prefers a container whose harness has
 loaded (warm_container.py); one that gets a container still loading asks for
-one more for its key, up to `max_extra`. The pool starts the next container
-once the last one has loaded: on a busy machine loads that run side by side
-all finish late, and the take gets the oldest, the one furthest along.
+one more for its key, up to `max_extra`. At most `max_loading` containers
+load at once (default: half the machine's cores, at least one), the next
+started once one has loaded: loads that share a busy CPU all finish late,
+while one after the other the oldest, the one a take gets, is ready soonest.
 
 A container idle for `idle_seconds` is replaced (its harness exits a little
 later: IDLE_MARGIN_SECONDS); one that died while it waited is found when the
@@ -32,6 +33,7 @@ never raised: without the pool a grading is only slower.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -58,12 +60,14 @@ START_WEIGHT = 0.3
 
 class WarmPool:
     def __init__(self, client: docker.DockerClient, *, max_keys: int = 2, per_key: int = 1,
-                 idle_seconds: float = 120.0, max_extra: int = 0) -> None:  # fmt: skip
-        if max_keys < 1 or per_key < 1 or idle_seconds <= 0 or max_extra < 0:
-            raise ValueError("a warm pool needs max_keys >= 1, per_key >= 1, idle_seconds > 0 "
-                             "and max_extra >= 0")  # fmt: skip
+                 idle_seconds: float = 120.0, max_extra: int = 0,
+                 max_loading: int = max(1, (os.cpu_count() or 2) // 2)) -> None:  # fmt: skip
+        if min(max_keys, per_key, max_loading) < 1 or idle_seconds <= 0 or max_extra < 0:
+            raise ValueError("a warm pool needs max_keys, per_key and max_loading >= 1, "
+                             "idle_seconds > 0 and max_extra >= 0")  # fmt: skip
         self.client = client
         self.max_keys = max_keys
+        self.max_loading = max_loading
         self.per_key = per_key
         self.unloaded = 0  # hits on a container whose harness was still loading
         self.idle_seconds = idle_seconds
@@ -198,8 +202,8 @@ class WarmPool:
             entries[:] = [e for e in entries if e.expires > now]
         doomed, self._doomed = self._doomed, []
         wanted = None
-        loading = any(e.loading(now) for es in self._idle.values() for e in es)
-        for key in reversed(self._recent) if not loading else ():  # the most recent first
+        loading = sum(e.loading(now) for es in self._idle.values() for e in es)
+        for key in reversed(self._recent) if loading < self.max_loading else ():  # recent first
             if len(self._idle.get(key, [])) < self._demand.target(key, now):
                 wanted = key
                 # Under way from now on: a take from here waits for it (_await_start).

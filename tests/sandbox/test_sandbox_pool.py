@@ -311,13 +311,13 @@ def test_a_take_prefers_a_loaded_container_and_idle_time_takes_extra_back(
     assert doomed == [stale] and pool._demand.extra[key] == 0 and wanted == key
 
 
-def test_the_next_start_waits_for_the_last_container_to_load(
+def test_the_next_start_waits_for_a_loading_container_to_load(
     client: docker.DockerClient,
 ) -> None:
     """The bookkeeping alone: a key short of its target gets no new start while
     a container is still loading, one once it has loaded, and one whose harness
     never said it loaded stops holding it back after the loading limit."""
-    pool = WarmPool(client, per_key=2, idle_seconds=60)
+    pool = WarmPool(client, per_key=2, idle_seconds=60, max_loading=1)
     key = pool_module.WarmKey(image="x", runner="python", limits=LIMITS)
     pool._recent[key] = None
     now = time.monotonic()
@@ -334,6 +334,11 @@ def test_the_next_start_waits_for_the_last_container_to_load(
     silent = pool_module.WarmContainer(object(), now + 60,  # type: ignore[arg-type]
                                        started=now - LOADING_LIMIT_SECONDS - 1)
     pool._idle[key] = [silent]
+    with pool._cond:
+        assert pool._next_job()[1] == key
+    pool._starting.clear()
+    pool.max_loading = 2  # a bigger machine: two load side by side
+    pool._idle[key] = [pool_module.WarmContainer(object(), now + 60)]  # type: ignore[arg-type]
     with pool._cond:
         assert pool._next_job()[1] == key
 
