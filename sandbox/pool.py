@@ -1,28 +1,23 @@
-"""Warm sandboxes: containers started ahead of the submissions that will use them.
-
-A cold grading waits for Docker to start its container and for the harness to
-load (pytest, the runner, the student's interpreter, the tests). A warm
-container did that before the submission existed (grader_harness/warm.py).
-It is created with the same container_settings() and labels as a cold one,
-holds no submission until fed, serves exactly one grading and is removed after
-it (runner.run_in_sandbox); the pool never hands a container out twice.
+"""Warm sandboxes: containers started, and loaded, before the submissions
+that will use them (docs/architecture.md#warm-sandboxes). A warm container has
+the same container_settings() and labels as a cold one, serves exactly one
+grading and is removed after it (runner.run_in_sandbox); never handed out twice.
 
 One pool per process and Docker client, filled by one background thread, for
 the `max_keys` most recently graded keys (image, runner, limits, runtime):
 the first grading of an exercise is cold, the ones after it warm. Each key
-keeps `per_key` ready, the gradings the process runs at once (1 for a prefork
-worker child, so a worker of concurrency N keeps N per hot exercise), more or
-fewer as warm_demand.py decides.
+keeps `per_key` ready (1 for a prefork worker child), more or fewer as
+warm_demand.py decides.
 
 Back to back: a take that finds none ready while one is being started for its
-key waits for it (a handover) if it should come sooner than a cold start, that
-is within about one typical start (a moving average); a failed or dragging
-start lets the grading go cold. A take prefers a container whose harness has
-loaded (warm_container.py); one that gets a container still loading asks for
-one more for its key, up to `max_extra`. At most `max_loading` containers
-load at once (default: half the machine's cores, at least one), the next
-started once one has loaded: loads that share a busy CPU all finish late,
-while one after the other the oldest, the one a take gets, is ready soonest.
+key waits for it (a handover) if it should come within about one typical
+start (a moving average); a failed or dragging start lets the grading go cold.
+A take prefers a container whose harness has loaded (warm_container.py); one
+that gets a container still loading asks for one more for its key, up to
+`max_extra`. At most `max_loading` containers load at once (default: half the
+cores, at least one), the next once one has loaded: loads sharing a busy CPU
+all finish late, while one after the other the oldest, the one a take gets,
+is ready soonest.
 
 A container idle for `idle_seconds` is replaced (its harness exits a little
 later: IDLE_MARGIN_SECONDS); one that died while it waited is found when the
@@ -65,15 +60,11 @@ class WarmPool:
         if min(max_keys, per_key, max_loading) < 1 or idle_seconds <= 0 or max_extra < 0:
             raise ValueError("a warm pool needs max_keys, per_key and max_loading >= 1, "
                              "idle_seconds > 0 and max_extra >= 0")  # fmt: skip
-        self.client = client
-        self.max_keys = max_keys
-        self.max_loading = max_loading
-        self.per_key = per_key
-        self.unloaded = 0  # hits on a container whose harness was still loading
-        self.idle_seconds = idle_seconds
-        self.hits = 0  # handovers included
+        self.client, self.idle_seconds = client, idle_seconds
+        self.max_keys, self.per_key, self.max_loading = max_keys, per_key, max_loading
+        self.hits = self.misses = 0  # hits: handovers included
         self.handovers = 0  # hits that waited for a container being started
-        self.misses = 0
+        self.unloaded = 0  # hits on a container whose harness was still loading
         self.typical_start = FIRST_START_GUESS_SECONDS
         self._cond = threading.Condition()
         self._recent: OrderedDict[WarmKey, None] = OrderedDict()  # least recent first
@@ -109,10 +100,8 @@ class WarmPool:
             if found is None and key in self._starting:
                 found = self._await_start(key)
                 self.handovers += found is not None
-            if found is None:
-                self.misses += 1
-            else:
-                self.hits += 1
+            self.misses += found is None
+            self.hits += found is not None
             self._cond.notify_all()  # the fill thread: this key is one short now
         return found.container if found is not None else None
 
@@ -125,11 +114,6 @@ class WarmPool:
                 while key.image == image and len(entries) > takes:
                     self._doomed.append(entries.pop().container)  # the newest: least loaded
             self._cond.notify_all()
-
-    def _count_take(self, key: WarmKey, taken: WarmContainer) -> WarmContainer:
-        self.unloaded += not taken.loaded
-        self._demand.took(key, loaded=taken.loaded)
-        return taken
 
     def _await_start(self, key: WarmKey) -> WarmContainer | None:
         """Under the lock: the container being started for `key`, if it comes
@@ -173,7 +157,7 @@ class WarmPool:
 
     def _pop_fresh(self, key: WarmKey) -> WarmContainer | None:
         """Under the lock: the first loaded container of `key`, else the oldest
-        (the likeliest to load first); counted by _count_take."""
+        (the likeliest to load first); counted here."""
         entries = self._idle.get(key, [])
         now = time.monotonic()
         self._doomed += [e.container for e in entries if e.expires <= now]
@@ -182,7 +166,9 @@ class WarmPool:
             return None
         entry = next((e for e in entries if e.loaded), entries[0])
         entries.remove(entry)
-        return self._count_take(key, entry)
+        self.unloaded += not entry.loaded
+        self._demand.took(key, loaded=entry.loaded)
+        return entry
 
     def _drain(self) -> list[Container]:
         doomed, self._doomed = self._doomed, []
