@@ -20,7 +20,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from grader.db import Database, Exercise, Submission, utcnow
 from grader.db.group_insert import GroupInsert
 from grader.exercises.pack import ExercisePack
 from grader.services.catalog import exercise_version
+from grader.services.per_database import PerDatabase
 
 QUEUE_DEPTH_TTL = 1.0  # seconds; how stale the cap's count may be (docs/service.md)
 
@@ -79,35 +79,22 @@ class ExerciseRows:
         self._rows[(row.slug, row.content_hash)] = row
 
 
-_depths: WeakKeyDictionary[Database, QueueDepth] = WeakKeyDictionary()
-_exercise_rows: WeakKeyDictionary[Database, ExerciseRows] = WeakKeyDictionary()
-_inserts: WeakKeyDictionary[Database, GroupInsert] = WeakKeyDictionary()
-_lock = threading.Lock()
+_depths: PerDatabase[QueueDepth] = PerDatabase()
+_exercise_rows: PerDatabase[ExerciseRows] = PerDatabase()
+_inserts: PerDatabase[GroupInsert] = PerDatabase()
 
 
 def queue_depth(db: Database, count: Callable[[], int]) -> QueueDepth:
-    with _lock:
-        depth = _depths.get(db)
-        if depth is None:
-            depth = _depths[db] = QueueDepth(count)
-        return depth
+    return _depths.get(db, lambda: QueueDepth(count))
 
 
 def exercise_rows(db: Database) -> ExerciseRows:
-    with _lock:
-        rows = _exercise_rows.get(db)
-        if rows is None:
-            rows = _exercise_rows[db] = ExerciseRows()
-        return rows
+    return _exercise_rows.get(db, ExerciseRows)
 
 
 def submission_inserts(db: Database) -> GroupInsert:
     """The process's one group of submission inserts (grader.db.group_insert)."""
-    with _lock:
-        inserts = _inserts.get(db)
-        if inserts is None:
-            # enqueued_at as the row is written, as a lone insert sets it.
-            inserts = _inserts[db] = GroupInsert(
-                db, Submission.__table__,  # type: ignore[arg-type]
-                stamp=lambda: {"enqueued_at": utcnow()})
-        return inserts
+    # enqueued_at as the row is written, as a lone insert sets it.
+    return _inserts.get(db, lambda: GroupInsert(
+        db, Submission.__table__,  # type: ignore[arg-type]
+        stamp=lambda: {"enqueued_at": utcnow()}))

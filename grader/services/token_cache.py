@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import threading
 import time
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import make_transient_to_detached
 
 from grader.db import Database, User
+from grader.services.per_database import PerDatabase
 
 TOKEN_CACHE_TTL = 2.0  # seconds; the longest a revocation elsewhere goes unseen
 MAX_ENTRIES = 10_000  # tokens remembered at once, per database, per process
@@ -89,16 +89,11 @@ class TokenCache:
             return len(self._entries)
 
 
-_caches: WeakKeyDictionary[Database, TokenCache] = WeakKeyDictionary()
-_lock = threading.Lock()
+_caches: PerDatabase[TokenCache] = PerDatabase()
 
 
 def for_database(db: Database) -> TokenCache:
-    with _lock:
-        cache = _caches.get(db)
-        if cache is None:
-            cache = _caches[db] = TokenCache()
-        return cache
+    return _caches.get(db, TokenCache)
 
 
 def forget_all(db: Database) -> None:
