@@ -13,7 +13,12 @@ reference solution through the real path: POST /api/v1/submissions -> queue
 - cold: a second stack with warm sandboxes off, p50 of --cold-runs;
 - start: create + start of one sandbox container of the image (SDK, median);
 - docker run: `docker run --rm -i --network none IMAGE` fed the same request
-  on stdin (the harness's cold command), in the same run.
+  on stdin (the harness's cold command), in the same run;
+- load CPU: what one warm sandbox of the exercise spends loading, from its
+  cgroup (CPU time once its harness says it has loaded; "-" where neither
+  cgroup v1's cpuacct nor v2's cpu.stat is found). Back to back (gap 0) each
+  grading pays for the next one's load: on a machine whose cores the gradings
+  keep busy, that CPU is what the gap-0 overhead cannot go below.
 
 Then the median of the service's own timestamps, to show where the warm
 overhead goes: POST -> row stored, stored -> claimed by the worker, claimed
@@ -31,6 +36,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,7 +55,8 @@ from grader.services.catalog import find_pack, load_all  # noqa: E402
 from grader.services.client import ApiClient  # noqa: E402
 from grader.settings import Settings  # noqa: E402
 from sandbox import engine  # noqa: E402
-from sandbox.container import container_settings, remove_container  # noqa: E402
+from sandbox.container import container_settings, remove_container, start_warm  # noqa: E402
+from sandbox.warm_container import watch_loading  # noqa: E402
 from tests.helpers.live_service import running_service  # noqa: E402
 from tests.helpers.service_processes import RedisServer  # noqa: E402
 
@@ -67,6 +74,7 @@ class Figures:
     tests: list[float] = field(default_factory=list)
     cold: list[float] = field(default_factory=list)
     cold_tests: list[float] = field(default_factory=list)
+    load_cpu: list[float] = field(default_factory=list)
     start: list[float] = field(default_factory=list)
     baseline: list[float] = field(default_factory=list)
     stages: dict[str, list[float]] = field(default_factory=dict)
@@ -153,6 +161,32 @@ def container_start(client: Any, image: str, pack: ExercisePack, settings: Setti
     return took
 
 
+def cgroup_cpu(container_id: str) -> float | None:
+    """Seconds of CPU the container has used, from its cgroup (v1 cgroupfs, v2
+    cgroupfs or systemd); None when none of them is there."""
+    v1 = Path("/sys/fs/cgroup/cpuacct/docker", container_id, "cpuacct.usage")
+    if v1.exists():
+        return int(v1.read_text()) / 1e9
+    for v2 in (Path("/sys/fs/cgroup/docker", container_id, "cpu.stat"),
+               Path("/sys/fs/cgroup/system.slice", f"docker-{container_id}.scope", "cpu.stat")):
+        if v2.exists():
+            usage = v2.read_text().split("usage_usec ", 1)[1].split()[0]
+            return int(usage) / 1e6
+    return None
+
+
+def load_cpu(client: Any, image: str, pack: ExercisePack, settings: Settings) -> float | None:
+    """CPU seconds one warm sandbox of the image spends before it is ready."""
+    loaded = threading.Event()
+    made = start_warm(client, image, pack.manifest.runner.value, exercise_limits(pack, settings),
+                      settings.runtime, harness_idle=60)  # fmt: skip
+    try:
+        watch_loading(made, loaded.set)
+        return cgroup_cpu(str(made.id)) if loaded.wait(timeout=60) else None
+    finally:
+        remove_container(made)
+
+
 def service(settings: Settings, tmp: Path, name: str, warm: bool, per_key: int = 1) -> Any:
     return running_service(settings, tmp, name=name, concurrency=1, rate_limit_submissions=10**6,
                            queue_max_depth=10**6, warm_sandboxes=2 if warm else 0,
@@ -235,6 +269,8 @@ def warm_runs(api: ApiClient, pack: ExercisePack, files: dict[str, str], image: 
     for _ in range(max(3, runs // 2)):
         fig.baseline.append(docker_run(image, payload))
         fig.start.append(container_start(client, image, pack, settings))
+        used = load_cpu(client, image, pack, settings)
+        fig.load_cpu += [used] if used is not None else []
 
 
 def report(packs: list[ExercisePack], figures: dict[str, Figures], gaps: list[float],
@@ -245,7 +281,7 @@ def report(packs: list[ExercisePack], figures: dict[str, Figures], gaps: list[fl
           f"{args.cold_runs}; load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; ms")
     warm_heads = "".join(f"{f'warm g{g:g}':>10}{f'ovh g{g:g}':>10}" for g in gaps)
     print(f"{'exercise':<26}{'runner':<9}{warm_heads}{'tests':>7}{'cold':>7}{'ovh cold':>9}"
-          f"{'start':>7}{'docker run':>11}")
+          f"{'start':>7}{'docker run':>11}{'load CPU':>9}")
     worst = 0.0
     for pack in packs:
         fig = figures[pack.slug]
@@ -258,7 +294,8 @@ def report(packs: list[ExercisePack], figures: dict[str, Figures], gaps: list[fl
         cold_over = med([c - t for c, t in zip(fig.cold, fig.cold_tests, strict=True)])
         print(f"{pack.slug:<26}{pack.manifest.runner.value:<9}{cells}{tests * 1000:>7.0f}"
               f"{med(fig.cold) * 1000:>7.0f}{cold_over * 1000:>9.0f}{med(fig.start) * 1000:>7.0f}"
-              f"{med(fig.baseline) * 1000:>11.0f}")
+              f"{med(fig.baseline) * 1000:>11.0f}"
+              f"{f'{med(fig.load_cpu) * 1000:.0f}' if fig.load_cpu else '-':>9}")
     print(f"worst warm overhead p50: {worst * 1000:.0f} ms (target <= 150 ms)")
     print("where the warm overhead goes (median over all warm runs, ms): " + ", ".join(
         f"{name} {med([v for f in figures.values() for v in f.stages.get(name, [])]) * 1000:.0f}"
