@@ -1,8 +1,8 @@
 """End to end over HTTP with everything real: the API (uvicorn, its own
-process), a Celery worker process, Redis, and Docker sandboxes. For each
-exercise the reference solution gets full marks, the starter less; the events
-stream ends at `graded`; the webhook arrives signed; `grader submit --wait`
-prints the table."""
+process), a Celery worker process, Redis, and Docker sandboxes. For one
+exercise of each category and runner the reference solution gets full marks,
+the starter less; the events stream ends at `graded`; the webhook arrives
+signed; `grader submit --wait` prints the table."""
 
 from __future__ import annotations
 
@@ -34,6 +34,13 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 # Packs that load (one being written by an author is left out, as the
 # service's own catalogue does; `grader exercises check` reports it).
 PACKS = sorted(Catalog(REPO_ROOT / "exercises").reload().values(), key=lambda p: p.slug)
+# Through the service, the first exercise of each (category, runner): what the
+# service does with a submission depends on its runner, not on which exercise
+# it is; every exercise's solution and starter are graded by the worker's own
+# grading function (grade_files) in the catalogue check
+# (tests/integration/test_exercises.py), and under gVisor there too.
+ONE_PER_KIND = sorted({(p.manifest.category, p.manifest.runner): p
+                       for p in reversed(PACKS)}.values(), key=lambda p: p.slug)
 
 
 @dataclass
@@ -90,7 +97,7 @@ def test_readyz_sees_database_redis_and_docker(stack: Stack) -> None:
                     "checks": {"database": "ok", "redis": "ok", "docker": "ok"}}
 
 
-@pytest.mark.parametrize("pack", PACKS, ids=[p.slug for p in PACKS])
+@pytest.mark.parametrize("pack", ONE_PER_KIND, ids=[p.slug for p in ONE_PER_KIND])
 def test_solution_full_marks_starter_less_events_and_signed_webhook(stack: Stack, pack: object
                                                                    ) -> None:
     from grader.exercises.pack import ExercisePack
