@@ -343,6 +343,27 @@ def test_the_next_start_waits_for_a_loading_container_to_load(
         assert pool._next_job()[1] == key
 
 
+def test_a_loaded_mark_after_the_take_changes_nothing_in_the_pool(
+    client: docker.DockerClient,
+) -> None:
+    """The mark the pool watches for is a line on the container's stderr. One
+    printed after the take (by the harness finishing its load, or by anything
+    else in a grading container) reaches an entry the pool no longer holds:
+    its counts, its idle containers and its next start stay as they were."""
+    pool = WarmPool(client, per_key=1, idle_seconds=60, max_loading=1)
+    key = pool_module.WarmKey(image="x", runner="python", limits=LIMITS)
+    pool._recent[key] = None
+    taken = pool_module.WarmContainer(object(), time.monotonic() + 60)  # type: ignore[arg-type]
+    pool._idle[key] = [taken]
+    with pool._cond:
+        assert pool._pop_fresh(key) is taken
+    counts = (pool.unloaded, dict(pool._demand.extra))
+    pool._loaded(taken)  # "grader_harness: warm, loaded" seen after the take
+    assert (pool.unloaded, dict(pool._demand.extra)) == counts and pool.idle_count() == 0
+    with pool._cond:
+        assert pool._next_job()[1] == key  # the key is still one short: a start
+
+
 def test_a_caller_that_knows_the_takes_left_gets_no_container_for_nobody(
     client: docker.DockerClient, image: str
 ) -> None:
