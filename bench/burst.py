@@ -11,7 +11,7 @@ the last is graded. Prints gradings per second of each side and the ratio
 CPU per grading, what each side costs the machine:
 - the worker: its processes' user + system time (/proc/PID/stat), children
   included;
-- the sandboxes: each container's cgroup (cpuacct.usage, cgroup v1), sampled
+- the sandboxes: each container's cgroup (bench.overhead.cgroup_cpu), sampled
   every 10 ms while it lives, for the containers the worker's processes own
   (their labels, from the engine's event stream). A container's last few
   milliseconds after the final sample are not counted; warm containers
@@ -40,7 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.overhead import login  # noqa: E402
+from bench.overhead import cgroup_cpu, login  # noqa: E402
 from bench.run import graded  # noqa: E402
 from grader.exercises.submission import read_submission  # noqa: E402
 from grader.sandbox_grading import ensure_image  # noqa: E402
@@ -51,7 +51,6 @@ from sandbox.container import LABEL_OWNER, LABEL_SANDBOX  # noqa: E402
 from tests.helpers.live_service import running_service  # noqa: E402
 from tests.helpers.service_processes import RedisServer  # noqa: E402
 
-CGROUP = Path("/sys/fs/cgroup/cpuacct/docker")
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -77,7 +76,7 @@ class ContainerCpu:
     def __init__(self, client: Any, group: int) -> None:
         self.client, self.group = client, group
         self.ours: set[str] = set()
-        self.usage: dict[str, int] = {}  # id -> last cpuacct.usage seen, ns
+        self.usage: dict[str, float] = {}  # id -> the last CPU seconds seen (cgroup_cpu)
         self._stop = threading.Event()
 
     def __enter__(self) -> ContainerCpu:
@@ -92,7 +91,7 @@ class ContainerCpu:
         self._events.close()
 
     def seconds(self) -> float:
-        return sum(ns for cid, ns in self.usage.items() if cid in self.ours) / 1e9
+        return sum(used for cid, used in self.usage.items() if cid in self.ours)
 
     def _watch_events(self) -> None:
         try:
@@ -110,8 +109,10 @@ class ContainerCpu:
     def _sample(self) -> None:
         while not self._stop.wait(0.01):
             for cid in self.ours.copy():
-                with contextlib.suppress(OSError):  # not started yet, or gone
-                    self.usage[cid] = int((CGROUP / cid / "cpuacct.usage").read_text())
+                with contextlib.suppress(OSError):  # gone between the check and the read
+                    used = cgroup_cpu(cid)  # None: not started yet, or gone
+                    if used is not None:
+                        self.usage[cid] = used
 
 
 def burst(api: Any, slug: str, files: dict[str, str], size: int) -> float:

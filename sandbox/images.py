@@ -9,6 +9,7 @@ wheelhouse the host downloads first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sys
@@ -163,10 +164,14 @@ def _wheelhouse(info: dict[str, Any], progress: Progress | None) -> Path:
 def exercise_tag(spec: ExerciseImageSpec, runtime: str) -> str:
     """grader-ex-<slug>:<content hash>-<recipe hash>: the recipe is the runtime
     image and the exercise Dockerfiles, so a changed build step rebuilds."""
-    recipe = hashlib.sha256(runtime.encode())
-    for dockerfile in (EXERCISE_DOCKERFILE, SQL_EXERCISE_DOCKERFILE):
-        recipe.update(dockerfile.read_bytes())
+    recipe = hashlib.sha256(runtime.encode() + _dockerfiles())
     return f"grader-ex-{spec.slug}:{spec.content_hash}-{recipe.hexdigest()[:8]}"
+
+
+@functools.cache
+def _dockerfiles() -> bytes:
+    """The exercise Dockerfiles, read once per process: every grading names its image."""
+    return EXERCISE_DOCKERFILE.read_bytes() + SQL_EXERCISE_DOCKERFILE.read_bytes()
 
 
 def ensure_exercise_image(

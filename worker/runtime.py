@@ -70,7 +70,7 @@ class Runtime:
     db: Database
     catalog: Catalog
     secret: bytes
-    redis: Any  # redis.Redis: the final states' announcements (services.status_events)
+    redis: redis.Redis  # the final states' announcements (services.status_events)
 
 
 _current: Runtime | None = None

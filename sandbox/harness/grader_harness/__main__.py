@@ -82,15 +82,19 @@ def _student_ahead(raw: bytes, layout: Layout) -> Waiting | None:
     """A cold run's student interpreter, started before pytest is imported
     (prestart.py), if the request is sound and the exercise allows it."""
     from grader_harness import prestart as student_prestart
+    from grader_harness.cpu_quota import available_cpus
     from grader_harness.errors import BadRequest
     from grader_harness.request import parse_request
     from grader_harness.warm import start_student
 
+    cpus = available_cpus()
+    if cpus < student_prestart.MIN_CPUS_AHEAD:
+        return None  # before parsing: most sandboxes have one CPU, and grade() parses too
     try:
         config = parse_request(raw).config  # grade() parses it again, and answers a bad one
     except BadRequest:
         return None
-    if not student_prestart.worth_starting(config.runner, config.options):
+    if not student_prestart.worth_starting(config.runner, config.options, cpus):
         return None
     return start_student(config.runner, layout)
 

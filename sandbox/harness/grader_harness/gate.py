@@ -66,11 +66,6 @@ class RequestGate:
         self.memory_before: MemoryCounters | None = None
         self.wrong_runner: str | None = None  # a request for another runner came
 
-    @property
-    def idle(self) -> bool:
-        """No request came (a warm sandbox's idle limit)."""
-        return self.arrival is None
-
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
         self.arrival = arrival = self.receive()
