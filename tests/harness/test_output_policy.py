@@ -36,7 +36,9 @@ def echo(value):
         f.write(value + " ")
     def late():
         time.sleep(0.2)
-        print("late:", value, flush=True)
+        # One write: two threads' print() calls interleave on a busy machine.
+        sys.stdout.write(f"late: {{value}}\\n")
+        sys.stdout.flush()
     threading.Thread(target=late, daemon=True).start()
     return value
 
