@@ -41,11 +41,28 @@ def needs_a_server(item: pytest.Item) -> bool:
     return False
 
 
+# The files that take minutes go first. scripts/test hands whole files to its
+# pytest-xdist workers in collection order, each the next as it finishes one:
+# started last, the catalogue's check would leave one worker running it alone
+# for minutes after the other ran out of files.
+LONGEST_FIRST = (
+    "tests/integration/test_exercises.py",
+    "tests/integration/test_prestarted_student.py",
+    "tests/service/test_publishing_end_to_end.py",
+)
+
+
+def _file_rank(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("docker") is None and needs_a_server(item):
             item.add_marker(pytest.mark.docker)
+    items.sort(key=_file_rank)  # stable: each file's tests keep their order
 
 
 @pytest.fixture(autouse=True)
