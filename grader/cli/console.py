@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -19,6 +19,9 @@ from grader.exercises.pack import UnknownPack
 from grader.exercises.submission import SubmissionError
 from grader.settings import Settings, get_settings
 from sandbox.errors import SandboxError
+
+if TYPE_CHECKING:
+    from grader.db import Database
 
 console = Console()
 err_console = Console(stderr=True)
@@ -54,6 +57,17 @@ def load_settings() -> Settings:
         return get_settings()
     except ValidationError as exc:
         fail("bad settings: " + "; ".join(settings_problems(exc)))
+
+
+def open_database(settings: Settings | None = None) -> Database:
+    """The service's database (GRADER_DATABASE_URL), migrated to the latest
+    schema. Imported here, not at the top: most commands need no database."""
+    from grader.db import Database
+    from grader.services import config
+
+    db = Database(config.database_url(settings or load_settings()))
+    db.migrate()
+    return db
 
 
 @contextmanager

@@ -8,19 +8,12 @@ from typing import Annotated
 
 import typer
 
-from grader.cli.console import console, err_console, fail, load_settings
-from grader.db import Database
+from grader.cli.console import console, err_console, fail, load_settings, open_database
 from grader.lti.keys import tool_key
-from grader.services import config, lti_passback, lti_platforms
+from grader.services import lti_passback, lti_platforms
 from grader.services.errors import ServiceError
 
 app = typer.Typer(help="LTI 1.3: connect LMS platforms.", no_args_is_help=True)
-
-
-def _db() -> Database:
-    db = Database(config.database_url(load_settings()))
-    db.migrate()
-    return db
 
 
 @app.command("register")
@@ -36,7 +29,7 @@ def register(
     """Register a platform, or update it and add deployment ids."""
     try:
         made = lti_platforms.register_platform(
-            db=_db(), issuer=issuer, client_id=client_id, auth_login_url=auth_login_url,
+            db=open_database(), issuer=issuer, client_id=client_id, auth_login_url=auth_login_url,
             auth_token_url=auth_token_url, key_set_url=key_set_url,
             deployment_ids=deployment_id, name=name)
     except ServiceError as exc:
@@ -48,7 +41,7 @@ def register(
 @app.command("platforms")
 def platforms() -> None:
     """The registered platforms."""
-    for p in lti_platforms.list_platforms(db=_db()):
+    for p in lti_platforms.list_platforms(db=open_database()):
         typer.echo(f"{p.id}\t{p.name}\t{p.issuer}\tclient {p.client_id}\t"
                    f"deployments {', '.join(p.deployment_ids)}")  # one line each: greppable
 
@@ -73,7 +66,8 @@ def passbacks(
 ) -> None:
     """A course's score passbacks to the LMS, newest first."""
     try:
-        rows = lti_passback.operator_passbacks(db=_db(), course=course, problems_only=problems)
+        rows = lti_passback.operator_passbacks(db=open_database(), course=course,
+                                               problems_only=problems)
     except ServiceError as exc:
         fail(exc.message)
     for r in rows:

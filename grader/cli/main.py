@@ -7,7 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from grader.cli import assignments, courses, exercises, gradebook, images, lti, service
+from grader.cli import accounts, assignments, courses, exercises, gradebook, images, lti, service
 from grader.cli.console import EXIT_BAD_INPUT, print_error, settings_problems
 from grader.cli.grade import grade
 from grader.cli.publish import publish, sync
@@ -28,8 +28,8 @@ app.command("up")(service.up)
 app.command("api")(service.api)
 app.command("worker")(service.worker)
 app.command("submit")(service.submit)
-app.add_typer(service.users_app, name="users")
-app.add_typer(service.tokens_app, name="tokens")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.tokens_app, name="tokens")
 app.add_typer(courses.app, name="courses")
 app.add_typer(assignments.app, name="assignments")
 app.add_typer(gradebook.app, name="gradebook")

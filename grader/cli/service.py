@@ -1,5 +1,5 @@
-"""The service's commands: `up`, `api`, `worker`, `users add`, `tokens create`,
-`submit` (registered in grader/cli/main.py like every other command)."""
+"""The service's commands: `up`, `api`, `worker`, `submit` (registered in
+grader/cli/main.py like every other command; accounts: cli/accounts.py)."""
 
 from __future__ import annotations
 
@@ -21,56 +21,17 @@ from grader.cli.console import (
     EXIT_INFRASTRUCTURE,
     EXIT_NOT_FULL_MARKS,
     console,
-    err_console,
     fail,
     load_settings,
+    open_database,
 )
 from grader.cli.render import submission_table
-from grader.db import Database, Role
-from grader.services import accounts, config
+from grader.services import config
 from grader.services.client import ApiClient, ApiError, read_local_files
 from grader.services.errors import ServiceError
-from grader.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-
-users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-
-
-def _db(settings: Settings) -> Database:
-    db = Database(config.database_url(settings))
-    db.migrate()
-    return db
-
-
-@users_app.command("add")
-def users_add(
-    name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[Role, typer.Option(help="student, author or admin.")] = Role.STUDENT,
-    password: Annotated[str | None, typer.Option(
-        envvar="GRADER_NEW_PASSWORD", help="Optional password (hashed with argon2).")] = None,
-) -> None:
-    """Add a user. Get them an API token with `grader tokens create NAME`."""
-    try:
-        db = _db(load_settings())
-        user = accounts.create_user(db=db, name=name, role=role, password=password)
-    except ServiceError as exc:
-        fail(exc.message)
-    console.print(f"added {user.name} ({user.role}); token: grader tokens create {user.name}")
-
-
-@tokens_app.command("create")
-def tokens_create(name: Annotated[str, typer.Argument(help="The user's name.")]) -> None:
-    """Create an API token; it is shown once and only its hash is stored."""
-    try:
-        _, token = accounts.create_token(db=_db(load_settings()), name=name)
-    except ServiceError as exc:
-        fail(exc.message)
-    err_console.print(f"token for {name} (shown once; keep it secret):")
-    typer.echo(token)
-
 
 class HttpImpl(StrEnum):
     """uvicorn's HTTP/1.1 parser: auto is httptools when installed (a
@@ -115,7 +76,7 @@ def api(
                     http=http.value, loop=loop.value)
         return
     # Migrate once, here, before any worker starts; the workers skip it.
-    _db(settings).dispose()
+    open_database(settings).dispose()
     uvicorn.run("grader.cli.service:api_worker_app", factory=True, workers=workers,
                 host=host, port=port, log_level="info", http=http.value, loop=loop.value)
 
@@ -183,7 +144,7 @@ def up(
     when GRADER_REDIS_URL is unset and none answers."""
     settings = load_settings()
     config.secret_key(settings)  # generated once and stored in the data folder
-    _db(settings)
+    open_database(settings)
     env = dict(os.environ)
     children: list[subprocess.Popen[bytes]] = []
     if not settings.redis_url:
