@@ -11,10 +11,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from grader.cli.console import console, fail, load_settings
+from grader.cli.console import console, fail, load_settings, open_database
 from grader.courses.rules import LatePolicy, ScorePolicy
 from grader.db import Database, Role, User
-from grader.services import assignments, config, extensions
+from grader.services import assignments, extensions
 from grader.services.assignment_input import AssignmentSpec, ExerciseWeight
 from grader.services.catalog import Catalog
 from grader.services.errors import ServiceError
@@ -27,8 +27,7 @@ ISO = "ISO 8601 with a time zone, e.g. 2026-05-01T23:59:00Z"
 
 def _open() -> tuple[Database, Catalog]:
     settings = load_settings()
-    db = Database(config.database_url(settings))
-    db.migrate()
+    db = open_database(settings)
     catalog = Catalog(settings.exercises_dir)
     catalog.reload()
     return db, catalog

@@ -15,11 +15,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from grader.cli.console import EXIT_BAD_INPUT, console, fail, load_settings, print_error
+from grader.cli.console import EXIT_BAD_INPUT, console, fail, open_database, print_error
 from grader.courses.roster import RosterError, decode_roster
 from grader.courses.rules import CourseRole
 from grader.db import Database, Role, User
-from grader.services import config, courses
+from grader.services import courses
 from grader.services.errors import ServiceError
 
 app = typer.Typer(help="Courses and their members.", no_args_is_help=True)
@@ -27,9 +27,8 @@ app = typer.Typer(help="Courses and their members.", no_args_is_help=True)
 
 @contextmanager
 def _database() -> Iterator[Database]:
-    db = Database(config.database_url(load_settings()))
+    db = open_database()
     try:
-        db.migrate()
         yield db
     except ServiceError as exc:
         fail(escape(exc.message))

@@ -12,9 +12,8 @@ from typing import Annotated
 
 import typer
 
-from grader.cli.console import console, fail, load_settings
-from grader.db import Database
-from grader.services import config, gradebook
+from grader.cli.console import console, fail, open_database
+from grader.services import gradebook
 from grader.services.errors import ServiceError
 
 app = typer.Typer(help="A course's gradebook.", no_args_is_help=True)
@@ -49,10 +48,8 @@ def export(
     """Export every student's row of the course's gradebook."""
     if csv_file is None and json_file is None:
         fail("give --csv FILE, --json FILE or both")
-    settings = load_settings()
-    db = Database(config.database_url(settings))
+    db = open_database()
     try:
-        db.migrate()
         book = gradebook.export_gradebook(db=db, slug=course)
     except ServiceError as exc:
         fail(exc.message)
