@@ -86,10 +86,12 @@ def grade_files(
     client: Any = None,
     progress: Progress | None = None,
     pool: WarmPool | None = None,
+    remove_in_background: bool = False,
 ) -> Report:
     """Grade a submission (path -> text), in a warm sandbox of `pool` when it
-    has one. Raises SubmissionError for files the manifest refuses,
-    SandboxError for infrastructure faults."""
+    has one (`remove_in_background`: see sandbox.runner.run_in_sandbox).
+    Raises SubmissionError for files the manifest refuses, SandboxError for
+    infrastructure faults."""
     files = check_files(files, pack.manifest.submission)
     client = client or engine.connect(settings.docker_url)
     known = (pack.slug, pack.content_hash, settings.base_image, settings.offline_base)
@@ -107,6 +109,7 @@ def grade_files(
             limits=limits,
             runtime=settings.runtime,
             pool=pool,
+            remove_in_background=remove_in_background,
         )
     except ImageMissing:
         _known_images.pop(known, None)  # removed meanwhile: the retry builds it

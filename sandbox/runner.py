@@ -56,6 +56,7 @@ def run_in_sandbox(
     runtime: str = "runc",
     command: list[str] | None = None,
     pool: WarmPool | None = None,
+    remove_in_background: bool = False,
 ) -> Report:
     """Run one grading in a fresh container and return the harness's report.
 
@@ -63,6 +64,9 @@ def run_in_sandbox(
     the same, only started earlier; and the used container is removed in the
     background (container.remove_later), after the report is back: the pool's
     owner is a long-lived worker, and pool.close() waits for those removals.
+    `remove_in_background` does the same without a pool (a worker with warm
+    sandboxes off: a cold grading's report then goes back some 50-100 ms
+    sooner; its process calls container.flush_removals() before it exits).
     `command` replaces the image's CMD (the harness); tests of the channel use
     it, never with a pool.
     """
@@ -92,7 +96,8 @@ def run_in_sandbox(
         if container is not None:
             remove_container(container)
         raise
-    return _finish(container, stream, limits, deadline=deadline, later=pool is not None)
+    return _finish(container, stream, limits, deadline=deadline,
+                   later=pool is not None or remove_in_background)
 
 
 def _fed_warm(container: Container, payload: bytes, *, timeout: float) -> ReportStream | None:

@@ -43,7 +43,10 @@ def _real_grade(*, pack: ExercisePack, files: dict[str, str], settings: Settings
                                       max_extra=settings.warm_sandboxes_back_to_back,
                                       idle_seconds=settings.warm_idle_seconds())
     try:
-        return grade_files(pack=pack, files=files, settings=settings, client=client, pool=pool)
+        # A worker is long-lived whether or not it keeps warm sandboxes: the
+        # used container is removed after the report went back (close_pool).
+        return grade_files(pack=pack, files=files, settings=settings, client=client, pool=pool,
+                           remove_in_background=True)
     except SandboxError:
         _docker.pop(pid, None)  # a fresh connection next time (engine restarted?)
         close_pool()
@@ -51,10 +54,14 @@ def _real_grade(*, pack: ExercisePack, files: dict[str, str], settings: Settings
 
 
 def close_pool() -> None:
-    """Remove this process's warm sandboxes (it stops, or its engine went away)."""
+    """Remove this process's warm sandboxes and wait for the removals of its
+    used ones (it stops, or its engine went away)."""
+    from sandbox.container import flush_removals
+
     pool = _pools.pop(os.getpid(), None)
     if pool is not None:
         pool.close()
+    flush_removals()
 
 
 # The grading function. Tests of the task machinery (a real Celery worker on

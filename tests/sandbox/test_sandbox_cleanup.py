@@ -53,6 +53,28 @@ def test_no_container_is_left_behind(
     assert own_sandboxes(client) == before
 
 
+@pytest.mark.docker
+def test_a_worker_removes_a_cold_sandbox_after_the_report(
+    client: docker.DockerClient, runtime_image: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """remove_in_background (a worker without warm sandboxes): the report goes
+    back first, the background remover takes the container, and
+    flush_removals() leaves none behind."""
+    before = own_sandboxes(client)
+    removed_inline: list[str] = []
+    monkeypatch.setattr(runner, "remove_container",
+                        lambda c: removed_inline.append(str(c.id)))  # fmt: skip
+    report = runner.run_in_sandbox(
+        client=client, image=runtime_image, request=make_request(),
+        limits=SandboxLimits(wall_seconds=10.0), command=report_command('emit("ok")'),
+        remove_in_background=True,
+    )  # fmt: skip
+    assert report.status is Status.PASSED
+    assert removed_inline == []  # not on the report's path
+    container.flush_removals()
+    assert own_sandboxes(client) == before
+
+
 @pytest.fixture
 def labelled(client: docker.DockerClient, runtime_image: str) -> Iterator[Callable[[str], str]]:
     """Creates (never starts) sandbox-labelled containers with a given owner; removes leftovers."""
