@@ -6,7 +6,9 @@ sandboxes off (the baseline: every grading cold) and once with them on, and
 runs --pairs alternating pairs (off, on, off, on, ...) of one burst each: B
 submissions of the exercise's reference solution POSTed at once, timed until
 the last is graded. Prints gradings per second of each side and the ratio
-(target: warm >= 1.0x the baseline, same concurrency).
+(target: warm >= 1.0x the baseline, same concurrency), and how many sandbox
+containers each burst started (warm: those started ahead for gradings that
+did not come are among them; those started before the burst are not).
 
 CPU per grading, what each side costs the machine:
 - the worker: its processes' user + system time (/proc/PID/stat), children
@@ -143,6 +145,7 @@ def main() -> None:
     redis.start()
     rates: dict[bool, list[float]] = {False: [], True: []}
     cpu: dict[bool, list[tuple[float, float]]] = {False: [], True: []}  # (worker, sandboxes)
+    started: dict[bool, list[int]] = {False: [], True: []}  # containers created during a burst
     try:
         for pair in range(args.pairs):
             for warm in (False, True):
@@ -163,10 +166,12 @@ def main() -> None:
                     cpu[warm].append(((process_cpu(group) - before) / args.burst,
                                       boxes.seconds() / args.burst))
                     rates[warm].append(args.burst / took)
+                    started[warm].append(len(boxes.ours))
                     api.close()
                 print(f"pair {pair + 1} {'warm' if warm else 'cold'}: {rates[warm][-1]:.2f}/s, "
                       f"CPU per grading worker {cpu[warm][-1][0] * 1000:.0f} ms, sandboxes "
-                      f"{cpu[warm][-1][1] * 1000:.0f} ms; load {os.getloadavg()[0]:.2f}",
+                      f"{cpu[warm][-1][1] * 1000:.0f} ms; {started[warm][-1]} containers started; "
+                      f"load {os.getloadavg()[0]:.2f}",
                       flush=True)
     finally:
         redis.stop()
