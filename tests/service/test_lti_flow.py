@@ -189,10 +189,17 @@ def test_a_failing_platform_is_retried_and_the_failure_is_visible_meanwhile(
         assert "failed" in page and "platform hiccup" in page
     platform.score_failures = platform.score_calls  # the platform is back
     wait_for(lambda: platform.scores, timeout=60)
-    with db.reading() as session:
-        row = session.scalar(select(LtiPassback))
-        assert row is not None and row.status == "sent" and row.attempts >= 2
-        assert row.score_sent == 100 and row.last_error is None
+
+    def sent() -> LtiPassback | None:
+        # The platform has the score before the worker has written that it
+        # was sent: wait for the row too, not only for the platform.
+        with db.reading() as session:
+            row = session.scalar(select(LtiPassback))
+            return row if row is not None and row.status == "sent" else None
+
+    row = wait_for(sent, timeout=30)
+    assert row.attempts >= 2
+    assert row.score_sent == 100 and row.last_error is None
     assert lti_passback.operator_passbacks(db=db, course="cs101", problems_only=True) == []
 
 
