@@ -43,11 +43,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader_harness import clock_shim, waiting_student
+from grader_harness import released_command, waiting_student
 from grader_harness.app_env import check_env
 from grader_harness.clock import Clock
 from grader_harness.cpu_quota import available_cpus
 from grader_harness.protocol import Layout
+from grader_harness.released_command import HARNESS_ROOT, PRELOAD
 from grader_harness.student import (
     StudentProcess,
     StudentProcesses,
@@ -56,34 +57,10 @@ from grader_harness.student import (
     student_env,
 )
 
-HARNESS_ROOT = str(Path(__file__).resolve().parent.parent)
 READY_SECONDS = 20.0
 # A cold run's interpreter is started ahead only with this much CPU (worth_starting).
 MIN_CPUS_AHEAD = 1.5
 TAKEN_SECONDS = 5.0  # it is blocked reading the command: this is only for a stalled machine
-# What each runner's student process imports before it runs student code
-# (ctypes and datetime: the clock shim's, about 15 ms).
-PRELOAD = {
-    "http-app": ("ctypes", "datetime", "runpy", "asyncio", "uvicorn", "uvicorn.main",
-                 "uvicorn.config", "uvicorn.server", "uvicorn.lifespan.on",
-                 "uvicorn.loops.auto", "uvicorn.loops.asyncio",
-                 "uvicorn.protocols.http.auto", "uvicorn.protocols.http.h11_impl",
-                 "uvicorn.protocols.http.httptools_impl", "uvicorn.protocols.websockets.auto",
-                 "fastapi", "fastapi.routing", "fastapi.responses", "starlette.applications",
-                 # What the app's first request loads (about 20 ms here).
-                 "anyio._backends._asyncio", "anyio.streams.memory", "anyio.streams.stapled",
-                 "encodings.idna", "unicodedata"),
-    # Not proxy_server itself: runpy runs it as __main__, and a copy already
-    # imported would make it warn into the student's output.
-    "python": ("ctypes", "datetime", "runpy", "json", "struct", "traceback", "importlib",
-               "grader_harness.wire", "grader_harness.clock_shim"),
-}  # fmt: skip
-# Read by the C library or Python only when a process starts: an exercise
-# setting one gets the cold start, where they are in place from the first instruction.
-STARTUP_ONLY_ENV = ("LANG", "LANGUAGE", "LC_", "MALLOC_", "GLIBC_", "OPENSSL_", "SSL_", "TMPDIR",
-                    "TEMP", "TMP")  # fmt: skip
-
-
 def free_port() -> int:
     """A loopback port nobody listens on now (the http-app runner's)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -203,7 +180,7 @@ def worth_starting(runner: str, options: dict[str, Any], cpus: float | None = No
         extra = check_env(options.get("env", {}))
     except ValueError:
         return False  # the cold start reports the exercise's fault
-    return not any(name.startswith(STARTUP_ONLY_ENV) for name in extra)
+    return released_command.takes_env(extra)
 
 
 def release(waiting: Waiting, procs: StudentProcesses, runner: str,
@@ -211,7 +188,10 @@ def release(waiting: Waiting, procs: StudentProcesses, runner: str,
     """Send the interpreter its command and give it to the run; None (and it
     is discarded) when the grading must start cold instead."""
     port = free_port() if runner == "http-app" else 0
-    command = _command(waiting, options, port) if runner == waiting.runner else None
+    command = None
+    if runner == waiting.runner and waiting.clock is not None:
+        command = released_command.command(
+            runner, waiting.workspace, waiting.clock.reader_fd, options, port, waiting.proxy_fds)
     # A cold run's interpreter may still be importing: its ready byte comes first.
     if command is None or not wait_ready(waiting) or waiting.popen.poll() is not None:
         waiting.discard()
@@ -238,30 +218,3 @@ def release(waiting: Waiting, procs: StudentProcesses, runner: str,
     waiting.output_fd = -1
     channel, waiting.channel = waiting.channel, None
     return Released(proc, port, channel)
-
-
-def _command(waiting: Waiting, options: dict[str, Any], port: int) -> dict[str, Any] | None:
-    """What the cold command would have had; None when it cannot be given."""
-    ws, clock = str(waiting.workspace), waiting.clock
-    if clock is None:
-        return None
-    if waiting.runner == "http-app":
-        app = options.get("app")
-        try:
-            extra = check_env(options.get("env", {}))
-        except ValueError:
-            return None  # the fixture's cold start reports the exercise's fault
-        if not isinstance(app, str) or any(n.startswith(STARTUP_ONLY_ENV) for n in extra):
-            return None
-        return {"env": {**student_env(waiting.workspace), **extra}, "cwd": ws, "path": ["", ws],
-                "module": "uvicorn", "clock_fd": clock.reader_fd,
-                "clock_source": Path(clock_shim.__file__).read_text(encoding="utf-8"),
-                "args": [app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-                         "--no-proxy-headers", "--app-dir", ws]}  # fmt: skip
-    module = options.get("module")
-    if not isinstance(module, str) or waiting.proxy_fds is None:
-        return None
-    # The proxy's own argv: it installs the clock and imports the module itself.
-    return {"env": {**student_env(waiting.workspace), "PYTHONPATH": HARNESS_ROOT}, "cwd": ws,
-            "path": [], "module": "grader_harness.proxy_server",
-            "args": [module, *map(str, waiting.proxy_fds), str(clock.reader_fd)]}  # fmt: skip
