@@ -12,6 +12,7 @@ from grader_harness.errors import BadRequest, StartupFailed
 from grader_harness.grade import limit_status
 from grader_harness.messages import author_message, clean_log, full_message, scrub
 from grader_harness.output import CUT_MARK, OutputMeter, Tail
+from grader_harness.phases import WITHHELD_MARK, OutputPhases
 from grader_harness.protocol import Layout
 from grader_harness.report import MAX_OUTPUT_CHARS, Outcome, Status
 from grader_harness.results import Phase, _decide
@@ -151,6 +152,48 @@ def test_meter_calls_back_past_the_limit_only() -> None:
     meter.add(b"!", own)
     assert meter.exceeded and calls == [11]
     assert own.text() == "1234567890!"
+
+
+def _first_hidden_test_starts_the_app(warm: bool) -> str:
+    """The student's text when the app prints at import, in a run whose first
+    test is hidden: started cold inside the fixture's startup(), or released
+    ahead with the files (a warm sandbox) and taken by that fixture."""
+    meter = OutputMeter(10_000, lambda: None)
+    phases, own = OutputPhases(meter), Tail()
+    if warm:
+        phases.released()  # at the gate, before pytest runs a test
+    phases.test(public=False)
+    if warm:
+        meter.add(b"loading the app\n", own)  # before the fixture took it
+    with phases.startup():
+        phases.process_started()  # the take (warm) or the cold start
+        if not warm:
+            meter.add(b"loading the app\n", own)
+    meter.add(b"a hidden input: 42\n", own)  # the test's request reached the app
+    phases.test(public=False)
+    phases.process_started()  # a restart inside a later hidden test
+    meter.add(b"after the restart\n", own)
+    return phases.student_text()
+
+
+def test_a_released_interpreters_start_up_output_is_shown_as_a_cold_starts() -> None:
+    cold = _first_hidden_test_starts_the_app(warm=False)
+    assert cold == "loading the app\n" + WITHHELD_MARK
+    assert _first_hidden_test_starts_the_app(warm=True) == cold
+
+
+def test_an_untaken_release_does_not_open_a_later_cold_start() -> None:
+    meter = OutputMeter(10_000, lambda: None)
+    phases, own = OutputPhases(meter), Tail()
+    phases.released()
+    phases.test(public=False)
+    phases.process_started()  # another process, not in a startup(): hidden from here
+    meter.add(b"a hidden input: 42\n", own)
+    phases.test(public=False)
+    with phases.startup():  # the app's first start, after that process saw an input
+        phases.process_started()
+        meter.add(b"what the other process left in /tmp: 42\n", own)
+    assert phases.student_text() == WITHHELD_MARK
 
 
 def test_meter_takes_hostile_bytes_on_both_sides() -> None:

@@ -101,6 +101,10 @@ class RequestGate:
         deadline.arm()
         if self.waiting is not None:
             state.prestarted = prestart.release(self.waiting, procs, config.runner, config.options)
+            if state.prestarted is not None:
+                # Its output until a fixture takes it is the app's start-up:
+                # shown as a cold start's would be, whenever the take comes.
+                procs.phases.released()
             state.clock = self.waiting.take_clock()  # None when it was discarded
 
     def close(self) -> str:

@@ -11,7 +11,10 @@ that never goes back, rather than a window per test:
   public tests first, so their output is shown. A process started (or
   restarted) later is withheld too: it may read what an earlier one wrote
   to /tmp. Only a first start inside a hidden test's set-up, before any
-  input, is shown (the app or module starting).
+  input, is shown (the app or module starting). A warm sandbox's interpreter
+  started ahead (prestart.py) runs the student's start-up from its release
+  with the files until the runner's fixture takes it: that output is start-up
+  output too, as the same output of a cold start would be (`released`).
 - `full`: everything is shown; `none`: nothing is.
 
 Sticky, because a per-test window leaks: a student's background thread, a
@@ -42,6 +45,7 @@ class OutputPhases:
         self.exposed = False  # student code may have seen a hidden test's input
         self._hidden_test = False
         self._starting = 0
+        self._released = False  # an interpreter released ahead, not yet taken
         self._apply()
 
     @property
@@ -60,7 +64,8 @@ class OutputPhases:
             return True
         if self.policy != "public":  # "none", or anything unknown: hide
             return False
-        return not self.exposed and (self._starting > 0 or not self._hidden_test)
+        return not self.exposed and (self._starting > 0 or self._released
+                                     or not self._hidden_test)
 
     def _apply(self) -> None:
         shown = self._shown()
@@ -75,11 +80,19 @@ class OutputPhases:
             self.exposed = True
         self._apply()
 
+    def released(self) -> None:
+        """The interpreter started ahead got its command (prestart.release):
+        it imports the student's code now, before a fixture takes it."""
+        self._released = True
+        self._apply()
+
     def process_started(self) -> None:
-        """A student process is about to start (student.py)."""
+        """A student process is about to start (student.py), or the runner
+        takes the released one, inside startup() (its start-up ends there)."""
         self.started = True
         if self._hidden_test and not self._starting:
             self.exposed = True  # not a start the runner announced: be safe
+        self._released = False  # taken, or another process came first: as before
         self._apply()
 
     @contextmanager
