@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from grader.exercises.manifest import ManifestError
@@ -33,7 +34,9 @@ EXIT_INFRASTRUCTURE = 3
 
 
 def print_error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    """One error line. `message` is plain text, never markup: it quotes what
+    the user typed (a name like "[/x]" would otherwise be a rich markup error)."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:

@@ -31,7 +31,7 @@ def _database() -> Iterator[Database]:
     try:
         yield db
     except ServiceError as exc:
-        fail(escape(exc.message))
+        fail(exc.message)
     finally:
         db.dispose()
 
@@ -89,15 +89,15 @@ def roster(
     try:
         text = decode_roster(file.read_bytes())
     except OSError as exc:
-        fail(f"{escape(str(file))}: cannot read it ({escape(exc.strerror or str(exc))})")
+        fail(f"{file}: cannot read it ({exc.strerror or exc})")
     except RosterError as exc:
-        fail(f"{escape(str(file))}: {escape(str(exc))}")
+        fail(f"{file}: {exc}")
     with _database() as db:
         try:
             result = courses.import_roster(db=db, user=_admin(), course=course, text=text)
         except courses.RosterInvalid as exc:
             for line in exc.errors:
-                print_error(f"{escape(file.name)}: {escape(line)}")
+                print_error(f"{file.name}: {line}")
             fail(f"nothing imported: {len(exc.errors)} problem(s)", EXIT_BAD_INPUT)
     console.print(f"added {len(result.added)}, updated {len(result.updated)}, unchanged "
                   f"{len(result.unchanged)}, created users {len(result.created_users)}")

@@ -42,6 +42,20 @@ def test_users_and_tokens(cli: typer.Typer, tmp_path: Path) -> None:
     assert bad_role.exit_code == 2
 
 
+def test_hostile_names_are_quoted_not_rendered(cli: typer.Typer) -> None:
+    """A name that is rich markup comes back verbatim in one error line: not a
+    markup error's traceback, not a name with its brackets eaten."""
+    runner = CliRunner()
+    closing = runner.invoke(cli, ["users", "add", "[/x]"])
+    assert closing.exit_code == 2, closing.output
+    assert "user name '[/x]': use 1-64 letters" in closing.output
+    assert "Traceback" not in closing.output
+    styled = runner.invoke(cli, ["tokens", "create", "[bold]nobody"])
+    assert styled.exit_code == 2 and "no user '[bold]nobody'" in styled.output
+    huge = runner.invoke(cli, ["users", "add", "a" * 10_000])
+    assert huge.exit_code == 2 and "use 1-64 letters" in huge.output
+
+
 def test_production_without_a_secret_is_one_clear_line(
     cli: typer.Typer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
