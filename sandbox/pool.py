@@ -148,6 +148,11 @@ class WarmPool:
         with self._cond:
             return sum(len(entries) for entries in self._idle.values())
 
+    def loaded_count(self) -> int:
+        """Idle containers whose harness has loaded (waits for its request)."""
+        with self._cond:
+            return sum(e.loaded for entries in self._idle.values() for e in entries)
+
     def starting_count(self) -> int:
         """Containers the fill thread is starting now (0 or 1: it starts one at a time)."""
         with self._cond:

@@ -169,8 +169,12 @@ def test_a_prestarted_interpreter_that_died_leaves_the_grading_cold(
             assert time.monotonic() < give_up
             time.sleep(0.01)
 
-    found = probe(tmp_path, runner, before=kill_it)
-    assert not prestarted(found)
+    _, _, options, files = CASES[runner]
+    payload = request(files, runner=runner, options=options, hidden_messages="full")
+    code, out, err = run_warm(tmp_path, {"test_facts.py": hidden_test(runner)}, payload,
+                              runner, before=kill_it)  # fmt: skip
+    assert code == 0 and not prestarted(facts_of(parse_report(out)))
+    assert b"unused (it ended (status -9)): cold start" in err, err
 
 
 def grade_both(tmp_path: Path, app: str, wall_seconds: float = 4.0) -> tuple[Report, Report]:
@@ -237,7 +241,7 @@ def test_another_runners_request_is_a_harness_fault_not_the_students(tmp_path: P
 
 
 def test_an_interpreter_that_dies_before_taking_its_command_is_not_the_students(
-    tmp_path: Path,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Between our command and its receipt nothing of the student ran: cold start."""
     from grader_harness import prestart
@@ -246,10 +250,12 @@ def test_an_interpreter_that_dies_before_taking_its_command_is_not_the_students(
 
     command_r, command_w = os.pipe()
     ready_r, ready_w = os.pipe()
-    # Reads the command, then dies without the receipt (as a kill would make it).
-    source = "import os, sys\nos.read(int(sys.argv[1]), 1 << 16)\nos._exit(9)\n"
-    popen, output_fd = spawn([sys.executable, "-c", source, str(command_r)], tmp_path, None,
-                             env=student_env(tmp_path), pass_fds=(command_r,))  # fmt: skip
+    # Ready, reads the command, then dies without the receipt (as a kill would make it).
+    source = ("import os, sys\nos.write(int(sys.argv[2]), b'r')\n"
+              "os.read(int(sys.argv[1]), 1 << 16)\nos._exit(9)\n")  # fmt: skip
+    popen, output_fd = spawn([sys.executable, "-c", source, str(command_r), str(ready_w)],
+                             tmp_path, None, env=student_env(tmp_path),
+                             pass_fds=(command_r, ready_w))  # fmt: skip
     os.close(command_r)
     os.close(ready_w)  # only the child could write the receipt, and it never does
     waiting = prestart.Waiting("http-app", popen, command_w, ready_r, output_fd, Clock(),
@@ -257,6 +263,8 @@ def test_an_interpreter_that_dies_before_taking_its_command_is_not_the_students(
     procs = StudentProcesses(tmp_path, None, 10_000)
     assert prestart.release(waiting, procs, "http-app", {"app": "app:app"}) is None
     assert popen.poll() is not None and procs.close() == ""
+    # The container's log says why this warm grading started cold.
+    assert "unused (it did not confirm its command): cold start" in capsys.readouterr().err
     assert (waiting.command_fd, waiting.ready_fd, waiting.output_fd) == (-1, -1, -1)
     assert waiting.clock is None  # closed with it: the run makes its own
 

@@ -193,9 +193,12 @@ def release(waiting: Waiting, procs: StudentProcesses, runner: str,
         command = released_command.command(
             runner, waiting.workspace, waiting.clock.reader_fd, options, port, waiting.proxy_fds)
     # A cold run's interpreter may still be importing: its ready byte comes first.
-    if command is None or not wait_ready(waiting) or waiting.popen.poll() is not None:
-        waiting.discard()
-        return None
+    if command is None:
+        return _unused(waiting, "another runner or environment")
+    if not wait_ready(waiting):
+        return _unused(waiting, "it did not finish its imports")
+    if waiting.popen.poll() is not None:
+        return _unused(waiting, f"it ended (status {waiting.popen.returncode})")
     try:
         data = memoryview(json.dumps(command).encode("utf-8"))
         while data:
@@ -208,8 +211,7 @@ def release(waiting: Waiting, procs: StudentProcesses, runner: str,
     except OSError:  # EPIPE: it died already
         taken = False
     if not taken:
-        waiting.discard()
-        return None
+        return _unused(waiting, "it did not confirm its command")
     os.close(waiting.ready_fd)
     waiting.ready_fd = -1
     waiting.released = True
@@ -218,3 +220,11 @@ def release(waiting: Waiting, procs: StudentProcesses, runner: str,
     waiting.output_fd = -1
     channel, waiting.channel = waiting.channel, None
     return Released(proc, port, channel)
+
+
+def _unused(waiting: Waiting, why: str) -> None:
+    """Discard it: the grading starts cold. Said on stderr (the container's
+    log), as the slower start is otherwise invisible."""
+    print(f"grader_harness: the student interpreter started ahead is unused ({why}): "
+          "cold start", file=sys.stderr, flush=True)  # fmt: skip
+    waiting.discard()
