@@ -222,9 +222,10 @@ def release(waiting: Waiting, procs: StudentProcesses, runner: str,
     return Released(proc, port, channel)
 
 
-def _unused(waiting: Waiting, why: str) -> None:
+def _unused(waiting: Waiting, why: str) -> Released | None:
     """Discard it: the grading starts cold. Said on stderr (the container's
     log), as the slower start is otherwise invisible."""
     print(f"grader_harness: the student interpreter started ahead is unused ({why}): "
           "cold start", file=sys.stderr, flush=True)  # fmt: skip
     waiting.discard()
+    return None
