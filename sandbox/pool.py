@@ -19,6 +19,12 @@ cores, at least one), the next once one has loaded: loads sharing a busy CPU
 all finish late, while one after the other the oldest, the one a take gets,
 is ready soonest.
 
+With `gradings` (a worker's count of its gradings running, host_gradings.py)
+a start waits while that many gradings run as there are `cores`: a refill
+then only takes CPU from them, and the next gradings go cold instead
+(docs/service.md#warm-refills-when-every-core-grades). Every grading through
+run_in_sandbox with this pool counts itself there (running()).
+
 A container idle for `idle_seconds` is replaced (its harness exits a little
 later: IDLE_MARGIN_SECONDS); one that died while it waited is found when the
 grading attaches to it, and that grading goes cold. Failures here are logged,
@@ -27,17 +33,20 @@ never raised: without the pool a grading is only slower.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 
 import docker
 from docker.models.containers import Container
 
 from sandbox.container import flush_removals, remove_container, remove_later, start_warm
 from sandbox.errors import SandboxError
+from sandbox.host_gradings import HostGradings, usable_cores
 from sandbox.limits import SandboxLimits
 from sandbox.warm_container import WarmContainer, WarmKey, watch_loading
 from sandbox.warm_demand import Demand
@@ -51,15 +60,21 @@ IDLE_MARGIN_SECONDS = 15.0
 # a moving average, each new start weighing START_WEIGHT.
 FIRST_START_GUESS_SECONDS = 0.5
 START_WEIGHT = 0.3
+# While every core grades, the fill thread looks again this often.
+BUSY_RECHECK_SECONDS = 0.05
 
 
 class WarmPool:
     def __init__(self, client: docker.DockerClient, *, max_keys: int = 2, per_key: int = 1,
                  idle_seconds: float = 120.0, max_extra: int = 0,
-                 max_loading: int = max(1, (os.cpu_count() or 2) // 2)) -> None:  # fmt: skip
+                 max_loading: int = max(1, (os.cpu_count() or 2) // 2),
+                 gradings: HostGradings | None = None,
+                 cores: int | None = None) -> None:  # fmt: skip
         if min(max_keys, per_key, max_loading) < 1 or idle_seconds <= 0 or max_extra < 0:
             raise ValueError("a warm pool needs max_keys, per_key and max_loading >= 1, "
                              "idle_seconds > 0 and max_extra >= 0")  # fmt: skip
+        self.gradings, self.cores = gradings, cores or usable_cores()
+        self.deferred = 0  # starts put off because every core graded
         self.client, self.idle_seconds = client, idle_seconds
         self.max_keys, self.per_key, self.max_loading = max_keys, per_key, max_loading
         self.hits = self.misses = 0  # hits: handovers included
@@ -104,6 +119,17 @@ class WarmPool:
             self.hits += found is not None
             self._cond.notify_all()  # the fill thread: this key is one short now
         return found.container if found is not None else None
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """A grading runs (warm or cold) while the block runs: counted in `gradings`."""
+        if self.gradings is None:
+            yield
+            return
+        with self.gradings.running():
+            yield
+        with self._cond:
+            self._cond.notify_all()  # a core may be free for a start now
 
     def expect(self, *, image: str, takes: int) -> None:
         """At most `takes` more takes of `image` will come, this caller knows
@@ -196,6 +222,9 @@ class WarmPool:
         loading = sum(e.loading(now) for es in self._idle.values() for e in es)
         for key in reversed(self._recent) if loading < self.max_loading else ():  # recent first
             if len(self._idle.get(key, [])) < self._demand.target(key, now):
+                if self._cores_busy():
+                    self.deferred += 1
+                    return doomed, None, BUSY_RECHECK_SECONDS
                 wanted = key
                 # Under way from now on: a take from here waits for it (_await_start).
                 self._starting[key] = now
@@ -204,6 +233,9 @@ class WarmPool:
                       default=now + 60)  # fmt: skip
         retry = self._demand.next_retry() or now + 60
         return doomed, wanted, max(0.05, min(soonest, retry) - now)
+
+    def _cores_busy(self) -> bool:
+        return self.gradings is not None and self.gradings.count() >= self.cores
 
     def _fill(self) -> None:
         while True:

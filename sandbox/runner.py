@@ -10,6 +10,7 @@ wall + grace, and `memory_exceeded` when the whole container was OOM-killed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import time
@@ -70,6 +71,16 @@ def run_in_sandbox(
     `command` replaces the image's CMD (the harness); tests of the channel use
     it, never with a pool.
     """
+    # With a pool this grading counts as running (its refills wait while every core grades).
+    with pool.running() if pool is not None else contextlib.nullcontext():
+        return _run(client=client, image=image, request=request, limits=limits,
+                    runtime=runtime, command=command, pool=pool,
+                    remove_in_background=remove_in_background)  # fmt: skip
+
+
+def _run(*, client: docker.DockerClient, image: str, request: GradingRequest,
+         limits: SandboxLimits, runtime: str, command: list[str] | None,
+         pool: WarmPool | None, remove_in_background: bool) -> Report:  # fmt: skip
     # The request is one line (a warm harness reads up to the newline).
     payload = request.to_json().encode() + b"\n"
     allowed = limits.wall_seconds + STARTUP_GRACE_SECONDS

@@ -21,6 +21,9 @@ from grader_harness.report import Report
 
 _docker: dict[int, Any] = {}  # pid -> Docker client, reused across gradings
 _pools: dict[int, Any] = {}  # pid -> its WarmPool (sandbox/pool.py), on that client
+# The worker's main process (set by worker_init before the pool forks): its
+# processes count their running gradings together (sandbox/host_gradings.py).
+worker_pid: int | None = None
 
 
 def _real_grade(*, pack: ExercisePack, files: dict[str, str], settings: Settings) -> Report:
@@ -30,6 +33,7 @@ def _real_grade(*, pack: ExercisePack, files: dict[str, str], settings: Settings
     from grader.sandbox_grading import grade_files
     from sandbox import engine
     from sandbox.errors import SandboxError
+    from sandbox.host_gradings import HostGradings
     from sandbox.pool import WarmPool
 
     pid = os.getpid()
@@ -41,7 +45,8 @@ def _real_grade(*, pack: ExercisePack, files: dict[str, str], settings: Settings
         pool = _pools[pid] = WarmPool(client, max_keys=settings.warm_sandboxes,
                                       per_key=settings.warm_sandboxes_per_key,
                                       max_extra=settings.warm_sandboxes_back_to_back,
-                                      idle_seconds=settings.warm_idle_seconds())
+                                      idle_seconds=settings.warm_idle_seconds(),
+                                      gradings=HostGradings(f"worker-{worker_pid or pid}"))
     try:
         # A worker is long-lived whether or not it keeps warm sandboxes: the
         # used container is removed after the report went back (close_pool).

@@ -4,6 +4,7 @@ tested without Celery; these only map its results onto Celery's retries."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -171,6 +172,7 @@ def _on_init(sender: Any = None, **_kwargs: Any) -> None:
     rt = runtime.runtime(_settings())
     rt.db.migrate()
     rt.db.dispose()
+    runtime.worker_pid = os.getpid()
 
 
 def _on_ready(sender: Any = None, **_kwargs: Any) -> None:

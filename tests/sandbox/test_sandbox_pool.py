@@ -21,6 +21,7 @@ from grader_harness.report import Report, Status
 from sandbox import container, images, runner
 from sandbox import pool as pool_module
 from sandbox.errors import SandboxError
+from sandbox.host_gradings import HostGradings
 from sandbox.images import ExerciseImageSpec
 from sandbox.limits import SandboxLimits
 from sandbox.pool import WarmPool
@@ -230,16 +231,11 @@ def test_a_start_that_fails_or_drags_during_a_wait_leaves_the_grading_cold(
     assert pool.starting_count() == 0
 
 
-def loaded_count(pool: WarmPool) -> int:
-    with pool._cond:  # the pool's own lock: its entries change in other threads
-        return sum(e.loaded for entries in pool._idle.values() for e in entries)
-
-
 def test_a_container_counts_as_loaded_once_its_harness_waits(
     client: docker.DockerClient, image: str, pool: WarmPool
 ) -> None:
     grade(client, image, pool)
-    wait_for(lambda: loaded_count(pool) == 1)  # the harness printed "warm, loaded"
+    wait_for(lambda: pool.loaded_count() == 1)  # the harness printed "warm, loaded"
     with pool._cond:
         [[warm]] = pool._idle.values()
     logs = warm.container.logs(stdout=False, stderr=True)
@@ -253,7 +249,7 @@ def take_back_to_back(client: docker.DockerClient, image: str, pool: WarmPool) -
     """A loaded container taken, then at once the one being started for it
     (not loaded yet: a handover); both removed unused."""
     grade(client, image, pool)
-    wait_for(lambda: loaded_count(pool) == 1)
+    wait_for(lambda: pool.loaded_count() == 1)
     pool.typical_start = 30.0
     taken = [pool.take(image=image, runner="python", limits=LIMITS)]
     wait_for(lambda: pool.starting_count() == 1, seconds=10)
@@ -271,7 +267,7 @@ def test_a_key_taken_faster_than_it_loads_gets_more_ready_containers(
     try:
         take_back_to_back(client, image, pool)
         # One more than per_key for this key, all loaded in time, and no more than max_extra.
-        wait_for(lambda: pool.idle_count() == 2 and loaded_count(pool) == 2)
+        wait_for(lambda: pool.idle_count() == 2 and pool.loaded_count() == 2)
         time.sleep(1.0)
         assert pool.idle_count() == 2 and len(own_sandboxes(client)) == 2
     finally:
@@ -283,7 +279,7 @@ def test_without_max_extra_back_to_back_keeps_per_key(
     client: docker.DockerClient, image: str, pool: WarmPool
 ) -> None:
     take_back_to_back(client, image, pool)
-    wait_for(lambda: loaded_count(pool) == 1)
+    wait_for(lambda: pool.loaded_count() == 1)
     time.sleep(1.0)
     assert pool.idle_count() == 1
 
@@ -380,3 +376,29 @@ def test_a_caller_that_knows_the_takes_left_gets_no_container_for_nobody(
         wait_for(lambda: own_sandboxes(client) == [])
     finally:
         pool.close()
+
+
+def test_no_container_is_started_ahead_while_every_core_grades(
+    client: docker.DockerClient, image: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A refill beside gradings on every core only takes CPU from them: it waits."""
+    gradings = HostGradings("pool-test", tmp_path_factory.mktemp("gradings"))
+    gated = WarmPool(client, max_keys=1, idle_seconds=60, gradings=gradings, cores=2)
+    try:
+        first = grade(client, image, gated)  # cold: the pool learns the key
+        assert (first.status, gated.misses) == (Status.PASSED, 1), first.message
+        wait_for(lambda: gated.loaded_count() == 1)  # one core was free: refilled
+        with gradings.running(), gradings.running():  # the worker's other processes
+            second = grade(client, image, gated)  # warm, and counted: 3 running
+            assert (second.status, gated.hits) == (Status.PASSED, 1), second.message
+            time.sleep(2.0)  # more than a start and a load take here
+            assert gated.idle_count() == gated.starting_count() == 0
+            assert gated.deferred > 0 and len(own_sandboxes(client)) == 0
+            third = grade(client, image, gated)  # cold, as without a pool
+            assert (third.status, gated.misses) == (Status.PASSED, 2), third.message
+        # One core free again: the key gets its container.
+        wait_for(lambda: gated.loaded_count() == 1)
+        assert gradings.count() == 0
+    finally:
+        gated.close()
+    assert own_sandboxes(client) == []

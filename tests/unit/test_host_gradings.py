@@ -1,0 +1,84 @@
+"""The count of a worker's running gradings across its processes
+(sandbox/host_gradings.py): real processes, real locks, no Docker."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox import host_gradings
+from sandbox.host_gradings import HostGradings
+
+FORK = multiprocessing.get_context("fork")
+
+
+def hold(folder: Path, scope: str, started: object, stop: object) -> None:
+    with HostGradings(scope, folder).running():
+        started.set()  # type: ignore[attr-defined]
+        stop.wait(30)  # type: ignore[attr-defined]
+
+
+def test_other_processes_gradings_are_counted_while_they_run(tmp_path: Path) -> None:
+    mine = HostGradings("worker-1", tmp_path)
+    events = [(FORK.Event(), FORK.Event()) for _ in range(2)]
+    children = [FORK.Process(target=hold, args=(tmp_path, "worker-1", *pair)) for pair in events]
+    for child in children:
+        child.start()
+    try:
+        for started, _ in events:
+            assert started.wait(10)
+        assert mine.count() == 2
+        with mine.running():
+            assert mine.count() == 3
+        assert mine.count() == 2
+        events[0][1].set()
+        children[0].join(10)
+        assert mine.count() == 1
+        # Another worker's gradings are its own.
+        assert HostGradings("worker-2", tmp_path).count() == 0
+    finally:
+        for _, stop in events:
+            stop.set()
+        for child in children:
+            child.join(10)
+    assert mine.count() == 0 and list(tmp_path.iterdir()) == []
+
+
+def test_a_process_killed_mid_grading_stops_counting_and_its_file_goes_when_old(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, stop = FORK.Event(), FORK.Event()
+    child = FORK.Process(target=hold, args=(tmp_path, "w", started, stop))
+    child.start()
+    assert started.wait(10)
+    counter = HostGradings("w", tmp_path)
+    assert counter.count() == 1
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(10)
+    assert counter.count() == 0  # its lock died with it
+    [stale] = list(tmp_path.iterdir())  # no one unlinked it
+    monkeypatch.setattr(host_gradings, "STALE_SECONDS", 0.0)
+    time.sleep(0.01)
+    assert counter.count() == 0 and not stale.exists()
+
+
+@pytest.mark.parametrize("scope", ["", "../up", "a/b", "w.x", "\x00", "név", "x" * 65])
+def test_a_scope_that_is_not_a_plain_name_is_refused(tmp_path: Path, scope: str) -> None:
+    with pytest.raises(ValueError, match="scope"):
+        HostGradings(scope, tmp_path)
+
+
+def test_a_folder_that_cannot_be_made_never_stops_a_grading(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    gradings = HostGradings("w", blocker / "gradings")
+    ran = False
+    with gradings.running():
+        ran = True
+    assert ran and gradings.count() == 0
