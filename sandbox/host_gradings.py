@@ -23,6 +23,7 @@ import fcntl
 import itertools
 import os
 import re
+import stat
 import tempfile
 import threading
 import time
@@ -71,6 +72,8 @@ class HostGradings:
 
     def count(self) -> int:
         """Gradings running on this host now (whose files are locked)."""
+        if not self._ours():
+            return 0
         try:
             names = [n for n in os.listdir(self.folder)
                      if n.startswith(f"{self.scope}.") and n.endswith(_SUFFIX)]
@@ -87,6 +90,8 @@ class HostGradings:
         name = f"{self.scope}.{os.getpid()}-{threading.get_ident()}-{next(self._serial)}{_SUFFIX}"
         try:
             self.folder.mkdir(mode=0o700, exist_ok=True)
+            if not self._ours():
+                return None
             fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError:
             return None
@@ -95,11 +100,23 @@ class HostGradings:
         self._paths[fd] = self.folder / name
         return fd
 
+    def _ours(self) -> bool:
+        """The folder is a real folder of this user's that nobody else may
+        write in: another user's (made first, under our name in a shared
+        /dev/shm) could hold locks to stop our refills. Not ours: no count."""
+        try:
+            found = os.lstat(self.folder)
+        except OSError:
+            return False
+        return (stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid()
+                and not found.st_mode & 0o022)  # fmt: skip
+
     @staticmethod
     def _held(path: Path) -> bool:
         """Whether a live grading holds `path`'s lock (a stale one is removed)."""
         try:
-            fd = os.open(path, os.O_RDONLY)
+            # Never follow a link, never wait on a fifo: only our files are here.
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return False  # its grading just ended
         try:

@@ -82,3 +82,20 @@ def test_a_folder_that_cannot_be_made_never_stops_a_grading(tmp_path: Path) -> N
     with gradings.running():
         ran = True
     assert ran and gradings.count() == 0
+
+
+def test_a_folder_others_may_write_in_is_not_used(tmp_path: Path) -> None:
+    """Made first by someone else (a shared /dev/shm): no count from it, and
+    no file of ours in it; gradings run on (uncounted: refills as without)."""
+    folder = tmp_path / "gradings"
+    folder.mkdir()
+    folder.chmod(0o777)
+    gradings = HostGradings("w", folder)
+    with gradings.running():
+        assert gradings.count() == 0
+    assert list(folder.iterdir()) == []
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    with HostGradings("w", link).running():
+        assert list((tmp_path / "elsewhere").iterdir()) == []
