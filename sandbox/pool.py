@@ -163,6 +163,9 @@ class WarmPool:
 
     def close(self) -> None:
         """Remove every container the pool still holds; later takes miss."""
+        log.info("warm pool closed: %d gradings warm (%d handed over while starting, %d while "
+                 "loading), %d cold, %d starts put off while every core graded", self.hits,
+                 self.handovers, self.unloaded, self.misses, self.deferred)  # fmt: skip
         with self._cond:
             self._closed = True
             self._cond.notify()
