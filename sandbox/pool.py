@@ -78,7 +78,7 @@ class WarmPool:
             raise ValueError("a warm pool needs max_keys, per_key and max_loading >= 1, "
                              "idle_seconds > 0 and max_extra >= 0")  # fmt: skip
         self.gradings, self.cores = gradings, cores or usable_cores()
-        self.deferred = 0  # starts put off because every core graded
+        self.deferred = 0  # looks (BUSY_RECHECK_SECONDS apart) that put a start off
         self._busy_at = float("-inf")  # when every core was last seen grading
         self.client, self.idle_seconds = client, idle_seconds
         self.max_keys, self.per_key, self.max_loading = max_keys, per_key, max_loading
@@ -164,8 +164,8 @@ class WarmPool:
     def close(self) -> None:
         """Remove every container the pool still holds; later takes miss."""
         log.info("warm pool closed: %d gradings warm (%d handed over while starting, %d while "
-                 "loading), %d cold, %d starts put off while every core graded", self.hits,
-                 self.handovers, self.unloaded, self.misses, self.deferred)  # fmt: skip
+                 "loading), %d cold; a start waited for a free core %d times (every 50 ms)",
+                 self.hits, self.handovers, self.unloaded, self.misses, self.deferred)  # fmt: skip
         with self._cond:
             self._closed = True
             self._cond.notify()
