@@ -92,3 +92,14 @@ def check_runtime(client: docker.DockerClient, name: str) -> None:
         raise RuntimeUnavailable(
             f"the Docker engine has no runtime {name!r} (it has: {known}). {_RUNSC_HINT}"
         )
+
+
+def engine_cores(client: docker.DockerClient) -> int | None:
+    """How many CPUs the engine's containers run on (its NCPU: the Docker
+    host's, which a worker in a container of its own does not see); None
+    when the engine does not say."""
+    try:
+        cores = client.info().get("NCPU")
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
+        return None
+    return cores if isinstance(cores, int) and cores > 0 else None

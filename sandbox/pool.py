@@ -20,7 +20,8 @@ all finish late, while one after the other the oldest, the one a take gets,
 is ready soonest.
 
 With `gradings` (a worker's count of its gradings running, host_gradings.py)
-a start waits while that many gradings run as there are `cores`: a refill
+a start waits while that many gradings run as there are `cores` (default:
+the engine's CPUs), and for FREE_CORE_SECONDS after: a refill
 then only takes CPU from them, and the next gradings go cold instead
 (docs/service.md#warm-refills-when-every-core-grades). Every grading through
 run_in_sandbox with this pool counts itself there (running()).
@@ -45,6 +46,7 @@ import docker
 from docker.models.containers import Container
 
 from sandbox.container import flush_removals, remove_container, remove_later, start_warm
+from sandbox.engine import engine_cores
 from sandbox.errors import SandboxError
 from sandbox.host_gradings import HostGradings, usable_cores
 from sandbox.limits import SandboxLimits
@@ -77,7 +79,10 @@ class WarmPool:
         if min(max_keys, per_key, max_loading) < 1 or idle_seconds <= 0 or max_extra < 0:
             raise ValueError("a warm pool needs max_keys, per_key and max_loading >= 1, "
                              "idle_seconds > 0 and max_extra >= 0")  # fmt: skip
-        self.gradings, self.cores = gradings, cores or usable_cores()
+        # The sandboxes run on the engine's cores, not on this process's.
+        self.gradings = gradings
+        self.cores = cores or (engine_cores(client) if gradings is not None else None) \
+            or usable_cores()
         self.deferred = 0  # looks (BUSY_RECHECK_SECONDS apart) that put a start off
         self._busy_at = float("-inf")  # when every core was last seen grading
         self.client, self.idle_seconds = client, idle_seconds

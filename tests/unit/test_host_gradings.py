@@ -9,10 +9,14 @@ import signal
 import time
 from pathlib import Path
 
+import docker
 import pytest
+import requests
 
 from sandbox import host_gradings
+from sandbox.engine import engine_cores
 from sandbox.host_gradings import HostGradings
+from sandbox.pool import WarmPool
 
 FORK = multiprocessing.get_context("fork")
 
@@ -99,3 +103,28 @@ def test_a_folder_others_may_write_in_is_not_used(tmp_path: Path) -> None:
     (tmp_path / "elsewhere").mkdir()
     with HostGradings("w", link).running():
         assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+class _Engine:
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+
+    def info(self) -> object:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+@pytest.mark.parametrize(("answer", "cores"), [
+    ({"NCPU": 8}, 8),
+    ({"NCPU": "8"}, None),  # not a count: the pool falls back to this process's cores
+    ({"NCPU": 0}, None),
+    ({}, None),
+    (docker.errors.APIError("engine busy"), None),
+    (requests.exceptions.ConnectionError("gone"), None),
+])  # fmt: skip
+def test_the_pool_counts_the_engines_cores(answer: object, cores: int | None) -> None:
+    """Sandboxes run on the engine's CPUs (a worker in a container sees its own)."""
+    assert engine_cores(_Engine(answer)) == cores  # type: ignore[arg-type]
+    pool = WarmPool(_Engine(answer), gradings=HostGradings("w"))  # type: ignore[arg-type]
+    assert pool.cores == (cores or len(os.sched_getaffinity(0)))
