@@ -95,8 +95,14 @@ class HostGradings:
             fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError:
             return None
-        # Blocking: a count may hold it for a moment (it tries it, _held).
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            # Blocking: a count may hold it for a moment (it tries it, _held).
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # no locks here (ENOLCK): this grading goes uncounted
+            with contextlib.suppress(OSError):
+                os.unlink(self.folder / name)
+            os.close(fd)
+            return None
         self._paths[fd] = self.folder / name
         return fd
 

@@ -63,9 +63,9 @@ IDLE_MARGIN_SECONDS = 15.0
 FIRST_START_GUESS_SECONDS = 0.5
 START_WEIGHT = 0.3
 # While every core grades, the fill thread looks again this often; it starts
-# a container once a core has been free this long (longer than a busy
-# worker's pause between two gradings, in which a start would only take CPU
-# from the next one: measured, such starts kept bursts 10 % slower warm).
+# a container once a core has been free this long: longer than a busy
+# worker's pause between two gradings (tens of milliseconds), in which a
+# start would only take its CPU from the next grading.
 BUSY_RECHECK_SECONDS = 0.05
 FREE_CORE_SECONDS = 0.25
 
@@ -136,10 +136,12 @@ class WarmPool:
         if self.gradings is None:
             yield
             return
-        with self.gradings.running():
-            yield
-        with self._cond:
-            self._cond.notify_all()  # a core may be free for a start now
+        try:
+            with self.gradings.running():
+                yield
+        finally:
+            with self._cond:
+                self._cond.notify_all()  # a core may be free for a start now
 
     def expect(self, *, image: str, takes: int) -> None:
         """At most `takes` more takes of `image` will come, this caller knows

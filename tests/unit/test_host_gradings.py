@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import signal
@@ -128,3 +129,16 @@ def test_the_pool_counts_the_engines_cores(answer: object, cores: int | None) ->
     assert engine_cores(_Engine(answer)) == cores  # type: ignore[arg-type]
     pool = WarmPool(_Engine(answer), gradings=HostGradings("w"))  # type: ignore[arg-type]
     assert pool.cores == (cores or len(os.sched_getaffinity(0)))
+
+
+def test_a_filesystem_without_locks_leaves_the_grading_uncounted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "no locks available")
+
+    monkeypatch.setattr(host_gradings.fcntl, "flock", no_locks)
+    gradings = HostGradings("w", tmp_path / "gradings")
+    with gradings.running():
+        assert gradings.count() == 0
+    assert list((tmp_path / "gradings").iterdir()) == []
