@@ -19,7 +19,10 @@ CPU per grading, what each side costs the machine:
   milliseconds after the final sample are not counted; warm containers
   started for gradings that did not come (left idle at the end) are.
 dockerd's and containerd's own time is shared with everything else on the
-machine and is left out.
+machine and is left out. The warm side also prints how many of the worker's
+gradings its pools served warm and cold (their closing log line): with every
+core grading they start no container ahead (sandbox/host_gradings.py), so
+most of a long burst goes cold.
 
 Run on demand (not part of the test suite):
     .venv/bin/python bench/burst.py [--exercise safe-fetch] [--burst 200] [--pairs 3]
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -117,6 +121,21 @@ class ContainerCpu:
                         self.usage[cid] = used
 
 
+POOL_CLOSED = re.compile(r"warm pool closed: (\d+) gradings warm .*?, (\d+) cold; "
+                         r"a start waited for a free core (\d+) times")
+
+
+def pool_summary(worker_log: Path) -> str:
+    """What the worker's pools said when they closed (sandbox/pool.py), summed
+    over its processes and its whole life (the warm-up gradings included)."""
+    found = [tuple(map(int, m.groups()))
+             for m in POOL_CLOSED.finditer(worker_log.read_text(errors="replace"))]
+    if not found:
+        return "; the pools said nothing (worker log level above INFO?)"
+    warm, cold, waited = (sum(column) for column in zip(*found, strict=True))
+    return f"; pools: {warm} warm, {cold} cold, a start waited {waited} times"
+
+
 def burst(api: Any, slug: str, files: dict[str, str], size: int) -> float:
     """Seconds from the first POST to the last `graded`."""
     start = time.perf_counter()
@@ -168,10 +187,11 @@ def main() -> None:
                     rates[warm].append(args.burst / took)
                     started[warm].append(len(boxes.ours))
                     api.close()
+                pools = pool_summary(tmp / f"burst-{pair}-{warm}-worker.log") if warm else ""
                 print(f"pair {pair + 1} {'warm' if warm else 'cold'}: {rates[warm][-1]:.2f}/s, "
                       f"CPU per grading worker {cpu[warm][-1][0] * 1000:.0f} ms, sandboxes "
                       f"{cpu[warm][-1][1] * 1000:.0f} ms; {started[warm][-1]} containers started; "
-                      f"load {os.getloadavg()[0]:.2f}",
+                      f"load {os.getloadavg()[0]:.2f}{pools}",
                       flush=True)
     finally:
         redis.stop()
