@@ -393,7 +393,8 @@ def test_no_container_is_started_ahead_while_every_core_grades(
             assert (second.status, gated.hits) == (Status.PASSED, 1), second.message
             time.sleep(2.0)  # more than a start and a load take here
             assert gated.idle_count() == gated.starting_count() == 0
-            assert gated.deferred > 0 and len(own_sandboxes(client)) == 0
+            # None started: the used ones have exited (their removal may lag on a busy engine).
+            assert gated.deferred > 0 and running(client) == set()
             third = grade(client, image, gated)  # cold, as without a pool
             assert (third.status, gated.misses) == (Status.PASSED, 2), third.message
         # One core free again: the key gets its container.

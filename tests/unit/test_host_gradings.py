@@ -17,7 +17,7 @@ import requests
 from sandbox import host_gradings
 from sandbox.engine import engine_cores
 from sandbox.host_gradings import HostGradings
-from sandbox.pool import WarmPool
+from sandbox.pool import FREE_CORE_SECONDS, WarmPool
 
 FORK = multiprocessing.get_context("fork")
 
@@ -142,3 +142,27 @@ def test_a_filesystem_without_locks_leaves_the_grading_uncounted(
     with gradings.running():
         assert gradings.count() == 0
     assert list((tmp_path / "gradings").iterdir()) == []
+
+
+class _Counted(HostGradings):
+    """The count a test sets (the decision, without processes)."""
+
+    def __init__(self) -> None:
+        super().__init__("w")
+        self.now_running = 0
+
+    def count(self) -> int:
+        return self.now_running
+
+
+def test_a_start_waits_until_a_core_has_been_free_for_a_moment() -> None:
+    gradings = _Counted()
+    pool = WarmPool(_Engine({}), gradings=gradings, cores=2)  # type: ignore[arg-type]
+    gradings.now_running = 1
+    assert not pool._cores_busy(100.0)  # a core to spare: start
+    gradings.now_running = 2
+    assert pool._cores_busy(100.5)  # every core grades
+    gradings.now_running = 1  # a process between two gradings
+    assert pool._cores_busy(100.5 + FREE_CORE_SECONDS / 2)
+    assert not pool._cores_busy(100.5 + FREE_CORE_SECONDS + 0.01)
+    assert not WarmPool(_Engine({}))._cores_busy(0.0)  # type: ignore[arg-type]  # no count
