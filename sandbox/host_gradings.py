@@ -1,15 +1,13 @@
 """How many gradings one worker runs right now, across its processes.
 
 The warm pool (pool.py) starts a sandbox ahead only when a core is free of
-grading: when every core grades, a refill does not use idle CPU but takes it
-from the gradings, and a burst then goes slower warm than cold (measured:
-docs/service.md#warm-refills-when-every-core-grades). A prefork worker's
-processes each have their own pool and know nothing of each other, so the
-count lives in a folder they share: each grading holds an exclusive flock on
-a file of its own there, named after its worker (the scope), for as long as
-it runs. A lock dies with its process, so a killed process leaves at most a
-stale file, which counts as idle (its lock can be taken) and is removed by
-the next count that finds it old. Two workers on one host count apart
+grading (refill_gate.py says why). A prefork worker's processes each have
+their own pool and know nothing of each other, so the count lives in a
+folder they share: each grading holds an exclusive flock on a file of its
+own there, named after its worker (the scope), for as long as it runs. A
+lock dies with its process, so a killed process leaves at most a stale
+file, which counts as idle (its lock can be taken) and is removed by the
+next count that finds it old. Two workers on one host count apart
 (deployments run one per host; tests run many).
 
 Stdlib only, no Docker: the count is a listdir and a non-blocking flock per

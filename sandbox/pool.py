@@ -20,11 +20,9 @@ all finish late, while one after the other the oldest, the one a take gets,
 is ready soonest.
 
 With `gradings` (a worker's count of its gradings running, host_gradings.py)
-a start waits while that many gradings run as there are `cores` (default:
-the engine's CPUs), and for FREE_CORE_SECONDS after: a refill
-then only takes CPU from them, and the next gradings go cold instead
-(docs/service.md#warm-refills-when-every-core-grades). Every grading through
-run_in_sandbox with this pool counts itself there (running()).
+a start waits while every one of `cores` (default: the engine's CPUs)
+grades (refill_gate.py); every grading through run_in_sandbox with this pool
+counts itself there (running()).
 
 A container idle for `idle_seconds` is replaced (its harness exits a little
 later: IDLE_MARGIN_SECONDS); one that died while it waited is found when the
@@ -50,6 +48,7 @@ from sandbox.engine import engine_cores
 from sandbox.errors import SandboxError
 from sandbox.host_gradings import HostGradings, usable_cores
 from sandbox.limits import SandboxLimits
+from sandbox.refill_gate import RECHECK_SECONDS, RefillGate
 from sandbox.warm_container import WarmContainer, WarmKey, watch_loading
 from sandbox.warm_demand import Demand
 
@@ -62,12 +61,6 @@ IDLE_MARGIN_SECONDS = 15.0
 # a moving average, each new start weighing START_WEIGHT.
 FIRST_START_GUESS_SECONDS = 0.5
 START_WEIGHT = 0.3
-# While every core grades, the fill thread looks again this often; it starts
-# a container once a core has been free this long: longer than a busy
-# worker's pause between two gradings (tens of milliseconds), in which a
-# start would only take its CPU from the next grading.
-BUSY_RECHECK_SECONDS = 0.05
-FREE_CORE_SECONDS = 0.25
 
 
 class WarmPool:
@@ -80,11 +73,8 @@ class WarmPool:
             raise ValueError("a warm pool needs max_keys, per_key and max_loading >= 1, "
                              "idle_seconds > 0 and max_extra >= 0")  # fmt: skip
         # The sandboxes run on the engine's cores, not on this process's.
-        self.gradings = gradings
-        self.cores = cores or (engine_cores(client) if gradings is not None else None) \
-            or usable_cores()
-        self.deferred = 0  # looks (BUSY_RECHECK_SECONDS apart) that put a start off
-        self._busy_at = float("-inf")  # when every core was last seen grading
+        self.gate = None if gradings is None else RefillGate(
+            gradings, cores or engine_cores(client) or usable_cores())
         self.client, self.idle_seconds = client, idle_seconds
         self.max_keys, self.per_key, self.max_loading = max_keys, per_key, max_loading
         self.hits = self.misses = 0  # hits: handovers included
@@ -133,11 +123,11 @@ class WarmPool:
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
         """A grading runs (warm or cold) while the block runs: counted in `gradings`."""
-        if self.gradings is None:
+        if self.gate is None:
             yield
             return
         try:
-            with self.gradings.running():
+            with self.gate.running():
                 yield
         finally:
             with self._cond:
@@ -172,7 +162,8 @@ class WarmPool:
         """Remove every container the pool still holds; later takes miss."""
         log.info("warm pool closed: %d gradings warm (%d handed over while starting, %d while "
                  "loading), %d cold; a start waited for a free core %d times (every 50 ms)",
-                 self.hits, self.handovers, self.unloaded, self.misses, self.deferred)  # fmt: skip
+                 self.hits, self.handovers, self.unloaded, self.misses,
+                 self.gate.put_off if self.gate is not None else 0)  # fmt: skip
         with self._cond:
             self._closed = True
             self._cond.notify()
@@ -237,9 +228,8 @@ class WarmPool:
         loading = sum(e.loading(now) for es in self._idle.values() for e in es)
         for key in reversed(self._recent) if loading < self.max_loading else ():  # recent first
             if len(self._idle.get(key, [])) < self._demand.target(key, now):
-                if self._cores_busy(now):
-                    self.deferred += 1
-                    return doomed, None, BUSY_RECHECK_SECONDS
+                if self.gate is not None and self.gate.shut(now):
+                    return doomed, None, RECHECK_SECONDS  # a core must be free first
                 wanted = key
                 # Under way from now on: a take from here waits for it (_await_start).
                 self._starting[key] = now
@@ -248,14 +238,6 @@ class WarmPool:
                       default=now + 60)  # fmt: skip
         retry = self._demand.next_retry() or now + 60
         return doomed, wanted, max(0.05, min(soonest, retry) - now)
-
-    def _cores_busy(self, now: float) -> bool:
-        """Under the lock: whether every core grades now, or did a moment ago."""
-        if self.gradings is None:
-            return False
-        if self.gradings.count() >= self.cores:
-            self._busy_at = now
-        return now - self._busy_at < FREE_CORE_SECONDS
 
     def _fill(self) -> None:
         while True:

@@ -17,7 +17,8 @@ import requests
 from sandbox import host_gradings
 from sandbox.engine import engine_cores
 from sandbox.host_gradings import HostGradings
-from sandbox.pool import FREE_CORE_SECONDS, WarmPool
+from sandbox.pool import WarmPool
+from sandbox.refill_gate import FREE_CORE_SECONDS, RefillGate
 
 FORK = multiprocessing.get_context("fork")
 
@@ -128,7 +129,8 @@ def test_the_pool_counts_the_engines_cores(answer: object, cores: int | None) ->
     """Sandboxes run on the engine's CPUs (a worker in a container sees its own)."""
     assert engine_cores(_Engine(answer)) == cores  # type: ignore[arg-type]
     pool = WarmPool(_Engine(answer), gradings=HostGradings("w"))  # type: ignore[arg-type]
-    assert pool.cores == (cores or len(os.sched_getaffinity(0)))
+    assert pool.gate is not None
+    assert pool.gate.cores == (cores or len(os.sched_getaffinity(0)))
 
 
 def test_a_filesystem_without_locks_leaves_the_grading_uncounted(
@@ -157,12 +159,15 @@ class _Counted(HostGradings):
 
 def test_a_start_waits_until_a_core_has_been_free_for_a_moment() -> None:
     gradings = _Counted()
-    pool = WarmPool(_Engine({}), gradings=gradings, cores=2)  # type: ignore[arg-type]
+    gate = RefillGate(gradings, cores=2)
     gradings.now_running = 1
-    assert not pool._cores_busy(100.0)  # a core to spare: start
+    assert not gate.shut(100.0)  # a core to spare: start
     gradings.now_running = 2
-    assert pool._cores_busy(100.5)  # every core grades
+    assert gate.shut(100.5)  # every core grades
     gradings.now_running = 1  # a process between two gradings
-    assert pool._cores_busy(100.5 + FREE_CORE_SECONDS / 2)
-    assert not pool._cores_busy(100.5 + FREE_CORE_SECONDS + 0.01)
-    assert not WarmPool(_Engine({}))._cores_busy(0.0)  # type: ignore[arg-type]  # no count
+    assert gate.shut(100.5 + FREE_CORE_SECONDS / 2)
+    assert not gate.shut(100.5 + FREE_CORE_SECONDS + 0.01)
+    assert gate.put_off == 2
+    assert WarmPool(_Engine({})).gate is None  # type: ignore[arg-type]  # no count, no gate
+    with pytest.raises(ValueError, match="cores"):
+        RefillGate(gradings, cores=0)
