@@ -53,19 +53,19 @@ class HostGradings:
         self.scope = scope
         self.folder = folder or default_folder()
         self._serial = itertools.count()
-        self._paths: dict[int, Path] = {}  # our locked descriptors' files
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
         """Count one grading as running on this host while the block runs.
         Never raises for the count's sake: a grading is never refused for it."""
-        fd = self._claim()
+        claimed = self._claim()
         try:
             yield
         finally:
-            if fd is not None:
+            if claimed is not None:
+                fd, path = claimed
                 with contextlib.suppress(OSError):
-                    os.unlink(self._paths.pop(fd))
+                    os.unlink(path)
                 os.close(fd)
 
     def count(self) -> int:
@@ -84,13 +84,15 @@ class HostGradings:
 
     # --- the files ------------------------------------------------------
 
-    def _claim(self) -> int | None:
-        name = f"{self.scope}.{os.getpid()}-{threading.get_ident()}-{next(self._serial)}{_SUFFIX}"
+    def _claim(self) -> tuple[int, Path] | None:
+        """Our file, created and locked (its descriptor and path); None: uncounted."""
+        path = self.folder / (f"{self.scope}.{os.getpid()}-{threading.get_ident()}-"
+                              f"{next(self._serial)}{_SUFFIX}")  # fmt: skip
         try:
             self.folder.mkdir(mode=0o700, exist_ok=True)
             if not self._ours():
                 return None
-            fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError:
             return None
         try:
@@ -98,11 +100,10 @@ class HostGradings:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError:  # no locks here (ENOLCK): this grading goes uncounted
             with contextlib.suppress(OSError):
-                os.unlink(self.folder / name)
+                os.unlink(path)
             os.close(fd)
             return None
-        self._paths[fd] = self.folder / name
-        return fd
+        return fd, path
 
     def _ours(self) -> bool:
         """The folder is a real folder of this user's that nobody else may

@@ -127,7 +127,7 @@ class WarmPool:
             yield
             return
         try:
-            with self.gate.running():
+            with self.gate.gradings.running():
                 yield
         finally:
             with self._cond:

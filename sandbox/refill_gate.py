@@ -14,7 +14,6 @@ cold, as with warm sandboxes off; with a core to spare nothing changes.
 from __future__ import annotations
 
 import math
-from contextlib import AbstractContextManager
 
 from sandbox.host_gradings import HostGradings
 
@@ -30,10 +29,6 @@ class RefillGate:
         self.gradings, self.cores = gradings, cores
         self.put_off = 0  # looks that found it shut (RECHECK_SECONDS apart)
         self._busy_at = -math.inf  # when every core was last seen grading
-
-    def running(self) -> AbstractContextManager[None]:
-        """Count one grading of the worker while the block runs."""
-        return self.gradings.running()
 
     def shut(self, now: float) -> bool:
         """Whether a start must wait: every core grades now, or did a moment ago."""
