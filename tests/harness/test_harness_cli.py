@@ -100,6 +100,28 @@ def test_prints_in_the_harness_never_reach_the_report_channel(tmp_path: Path) ->
     assert "junk at unconfigure" in stderr  # written, and sent to stderr instead
 
 
+def test_a_data_file_named_like_a_doctest_is_not_run_and_unused_plugins_stay_unloaded(
+    tmp_path: Path,
+) -> None:
+    # pytest's doctest plugin would collect test*.txt and run its examples:
+    # an author's data file must stay data (and must not count as a test).
+    tests = {
+        "test_cases.txt": ">>> raise SystemExit('a data file ran as a doctest')\n",
+        "test_plugins.py": (
+            "import sys\n"
+            "def test_plugins(student, request):\n"
+            "    assert student.f() == 1\n"
+            "    names = ('junitxml', 'pastebin', 'stepwise', 'debugging', 'doctest',\n"
+            "             'unraisableexception', 'threadexception')\n"
+            "    loaded = [n for n in names if request.config.pluginmanager.has_plugin(n)]\n"
+            "    assert loaded == [], loaded\n"
+        ),
+    }
+    report = report_of(tmp_path, tests, request(SOLUTION))
+    assert [t["outcome"] for t in report["tests"]] == ["passed"], report
+    assert report["status"] == "passed"
+
+
 def test_the_students_conftest_and_ini_are_never_loaded(tmp_path: Path) -> None:
     forged = (
         "import pytest\n"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -52,9 +53,11 @@ from grader_harness.student import StudentProcess
 STARTUP_SECONDS = 10.0
 LOG_LINES = 20
 # httpx builds a TLS context (loading the CA bundle) for every client it
-# makes, about 50 ms here, and each test gets a new client: build it once
-# (in a warm sandbox before the request). The app speaks plain HTTP anyway.
-_TLS = httpx.create_ssl_context()
+# makes, about 50 ms here, and each test gets a new client: build one once.
+# The app speaks plain HTTP and the sandbox has no network, so it trusts no
+# certificate at all (verification stays on: an https:// URL simply fails),
+# and loading no CA bundle saves every sandbox about 14 ms of CPU.
+_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _answers(port: int) -> bool:

@@ -48,13 +48,15 @@ def warm_up(runner: str, layout: Layout, student: bool = True) -> student_presta
     if spec.starts_server_early:
         prestart.start(layout)  # in the background, while the imports below run
     waiting = start_student(runner, layout) if student else None  # its imports run meanwhile
-    importlib.import_module("grader_harness.grade")
+    grade = importlib.import_module("grader_harness.grade")
     importlib.import_module(spec.module)
     # pytest.main() imports its built-in plugins itself, after the request
     # came: load them now (about 60 ms in the sandbox).
     from _pytest.config import default_plugins
 
     for name in default_plugins:
+        if name in grade.UNUSED_PLUGINS:
+            continue
         # A plugin another pytest version lacks is simply not preloaded.
         with contextlib.suppress(ImportError):
             importlib.import_module(f"_pytest.{name}")
