@@ -105,6 +105,9 @@ def test_a_warm_grading_runs_the_interpreter_started_before_the_request(
 ) -> None:
     found = probe(tmp_path, runner)
     assert prestarted(found), found
+    # The garbage collector, off while each process loaded, is on again for
+    # the student's code and for the tests.
+    assert found["gc"] and found["harness_gc"], found
     # Exactly the cold process's environment: nothing of the harness's.
     expected = {"PATH", "HOME", "LANG", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"}
     assert set(found["env"]) == expected
@@ -116,6 +119,7 @@ def test_a_warm_grading_runs_the_interpreter_started_before_the_request(
     assert found["fds"]["0"] == "/dev/null" and other_descriptors(found) == {}
     cold = probe(tmp_path, runner, "--no-prestart")
     assert not prestarted(cold), cold
+    assert cold["gc"] and cold["harness_gc"], cold
     assert cold["env"].keys() == found["env"].keys() and len(pipes(cold)) == len(pipes(found))
     same = [name for name in found["env"] if name != "PYTHONPATH"]  # the workspace's path
     assert [cold["env"][n] for n in same] == [found["env"][n] for n in same]

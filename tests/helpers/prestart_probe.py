@@ -16,7 +16,7 @@ from typing import Any
 from grader_harness.report import Report
 
 FACTS = '''
-import os, sys, time
+import gc, os, sys, time
 
 def _age():
     ticks = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
@@ -81,6 +81,7 @@ def facts():
     harness = _harness_pids()
     return {"age": _age(), "uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
             "cap": cap, "fds": fds, "env": dict(os.environ), "tz": time.tzname[0],
+            "gc": gc.isenabled(),
             "hidden_tests": _reads("/grader/tests"), "harness": harness,
             "harness_fds": [p for p in harness if _opens_a_descriptor(p)],
             "harness_fd_lists": [p for p in harness if _reads(f"/proc/{p}/fd")],
@@ -96,7 +97,7 @@ def get_facts():
     return facts()
 '''
 HIDDEN_TEST = '''
-import json, time
+import gc, json, time
 from grader_harness.state import STATE_KEY
 
 def test_facts(request, {fixture}):
@@ -104,6 +105,7 @@ def test_facts(request, {fixture}):
     arrived = state.deadline.at - max(state.config.wall_seconds - 1.0, 0.1)
     found = {call}
     found["since_arrival"] = time.monotonic() - arrived
+    found["harness_gc"] = gc.isenabled()  # off while the harness loaded, on for the tests
     assert False, "FACTS " + json.dumps(found)
 '''
 CASES: dict[str, tuple[str, str, dict[str, Any], dict[str, str]]] = {

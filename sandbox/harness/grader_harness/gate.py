@@ -85,8 +85,10 @@ class RequestGate:
             return True
         self._begin(request, arrival.started)
         # What is loaded now lives as long as the process: keep the garbage
-        # collector's passes (pytest forces some at its end) off it.
+        # collector's passes (pytest forces some at its end) off it. The
+        # collector was off while it loaded (__main__.py): on for the tests.
         gc.freeze()
+        gc.enable()
         return None  # pytest's own loop runs the tests
 
     def _begin(self, request: GradingRequest, started: float) -> None:
