@@ -51,6 +51,7 @@ from sandbox.limits import SandboxLimits
 from sandbox.refill_gate import RECHECK_SECONDS, RefillGate
 from sandbox.warm_container import WarmContainer, WarmKey, watch_loading
 from sandbox.warm_demand import Demand
+from sandbox.warm_idle import IdleSandboxes
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class WarmPool:
         self.typical_start = FIRST_START_GUESS_SECONDS
         self._cond = threading.Condition()
         self._recent: OrderedDict[WarmKey, None] = OrderedDict()  # least recent first
-        self._idle: dict[WarmKey, list[WarmContainer]] = {}
+        self._idle = IdleSandboxes()
         self._doomed: list[Container] = []
         self._starting: dict[WarmKey, float] = {}  # key -> when its start began
         self._demand = Demand(per_key, max_extra)
@@ -104,7 +105,7 @@ class WarmPool:
             self._recent.move_to_end(key)
             while len(self._recent) > self.max_keys:
                 old, _ = self._recent.popitem(last=False)
-                self._doomed += [e.container for e in self._idle.pop(old, [])]
+                self._doomed += self._idle.forget(old)
                 self._demand.forget(old)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._fill, name="warm-sandboxes",
@@ -138,9 +139,7 @@ class WarmPool:
         (`grader exercises check`): keep no more ready, remove the surplus."""
         with self._cond:
             self._demand.expect(image, takes)
-            for key, entries in self._idle.items():
-                while key.image == image and len(entries) > takes:
-                    self._doomed.append(entries.pop().container)  # the newest: least loaded
+            self._doomed += self._idle.trim(image, takes)
             self._cond.notify_all()
 
     def _await_start(self, key: WarmKey) -> WarmContainer | None:
@@ -178,12 +177,12 @@ class WarmPool:
 
     def idle_count(self) -> int:
         with self._cond:
-            return sum(len(entries) for entries in self._idle.values())
+            return self._idle.count()
 
     def loaded_count(self) -> int:
         """Idle containers whose harness has loaded (waits for its request)."""
         with self._cond:
-            return sum(e.loaded for entries in self._idle.values() for e in entries)
+            return self._idle.loaded_count()
 
     def starting_count(self) -> int:
         """Containers the fill thread is starting now (0 or 1: it starts one at a time)."""
@@ -193,51 +192,39 @@ class WarmPool:
     # --- the background thread ------------------------------------------
 
     def _pop_fresh(self, key: WarmKey) -> WarmContainer | None:
-        """Under the lock: the first loaded container of `key`, else the oldest
-        (the likeliest to load first); counted here."""
-        entries = self._idle.get(key, [])
-        now = time.monotonic()
-        self._doomed += [e.container for e in entries if e.expires <= now]
-        entries[:] = [e for e in entries if e.expires > now]
-        if not entries:
+        """Under the lock: the container a take of `key` gets (warm_idle.py), counted here."""
+        entry, expired = self._idle.take(key, time.monotonic())
+        self._doomed += expired
+        if entry is None:
             return None
-        entry = next((e for e in entries if e.loaded), entries[0])
-        entries.remove(entry)
         self.unloaded += not entry.loaded
         self._demand.took(key, loaded=entry.loaded)
         return entry
 
     def _drain(self) -> list[Container]:
         doomed, self._doomed = self._doomed, []
-        for entries in self._idle.values():
-            doomed += [e.container for e in entries]
-        self._idle.clear()
-        return doomed
+        return doomed + self._idle.drain()
 
     def _next_job(self) -> tuple[list[Container], WarmKey | None, float]:
         """Under the lock: containers to remove, a key to fill (or None), and
         how long to sleep when there is nothing to do."""
         now = time.monotonic()
-        for key, entries in self._idle.items():
-            expired = [e.container for e in entries if e.expires <= now]
+        for key, expired in self._idle.expire(now).items():
             self._demand.went_unused(key, len(expired))
             self._doomed += expired
-            entries[:] = [e for e in entries if e.expires > now]
         doomed, self._doomed = self._doomed, []
         wanted = None
-        loading = sum(e.loading(now) for es in self._idle.values() for e in es)
+        loading = self._idle.loading_count(now)
         for key in reversed(self._recent) if loading < self.max_loading else ():  # recent first
-            if len(self._idle.get(key, [])) < self._demand.target(key, now):
+            if self._idle.count(key) < self._demand.target(key, now):
                 if self.gate is not None and self.gate.shut(now):
                     return doomed, None, RECHECK_SECONDS  # a core must be free first
                 wanted = key
                 # Under way from now on: a take from here waits for it (_await_start).
                 self._starting[key] = now
                 break
-        soonest = min((e.next_change() for es in self._idle.values() for e in es),
-                      default=now + 60)  # fmt: skip
         retry = self._demand.next_retry() or now + 60
-        return doomed, wanted, max(0.05, min(soonest, retry) - now)
+        return doomed, wanted, max(0.05, min(self._idle.next_change(now), retry) - now)
 
     def _fill(self) -> None:
         while True:
@@ -279,7 +266,7 @@ class WarmPool:
                 self._doomed.append(container)  # closed or evicted while it started
                 return
             entry = WarmContainer(container, time.monotonic() + self.idle_seconds)
-            self._idle.setdefault(key, []).append(entry)
+            self._idle.add(key, entry)
         watch_loading(container, lambda: self._loaded(entry))
 
     def _loaded(self, entry: WarmContainer) -> None:

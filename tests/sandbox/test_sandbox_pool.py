@@ -26,6 +26,7 @@ from sandbox.images import ExerciseImageSpec
 from sandbox.limits import SandboxLimits
 from sandbox.pool import WarmPool
 from sandbox.warm_container import LOADING_LIMIT_SECONDS
+from sandbox.warm_idle import IdleSandboxes
 from tests.helpers.sandbox_standins import BASE_IMAGE, own_sandboxes
 
 pytestmark = pytest.mark.docker
@@ -69,6 +70,13 @@ def grade(client: docker.DockerClient, image: str, pool: WarmPool | None,
     request = GradingRequest(config=config, files={"solution.py": "def f():\n    return 1\n"})
     return runner.run_in_sandbox(client=client, image=image, request=request, limits=limits,
                                  pool=pool)  # fmt: skip
+
+
+def hold(pool: WarmPool, key: pool_module.WarmKey, *entries: pool_module.WarmContainer) -> None:
+    """Only these (stand-in) containers wait in the pool, for `key`."""
+    pool._idle = IdleSandboxes()
+    for entry in entries:
+        pool._idle.add(key, entry)
 
 
 def wait_for(check: Callable[[], bool], seconds: float = 60) -> None:
@@ -237,7 +245,7 @@ def test_a_container_counts_as_loaded_once_its_harness_waits(
     grade(client, image, pool)
     wait_for(lambda: pool.loaded_count() == 1)  # the harness printed "warm, loaded"
     with pool._cond:
-        [[warm]] = pool._idle.values()
+        [[warm]] = pool._idle._by_key.values()
     logs = warm.container.logs(stdout=False, stderr=True)
     assert b"warm, loaded" in logs
     report = grade(client, image, pool)
@@ -292,8 +300,8 @@ def test_a_take_prefers_a_loaded_container_and_idle_time_takes_extra_back(
     key = pool_module.WarmKey(image="x", runner="python", limits=LIMITS)
     loading, loaded, stale = object(), object(), object()
     now = time.monotonic()
-    pool._idle[key] = [pool_module.WarmContainer(loading, now + 60),  # type: ignore[arg-type]
-                       pool_module.WarmContainer(loaded, now + 60, loaded=True)]  # type: ignore[arg-type]
+    hold(pool, key, pool_module.WarmContainer(loading, now + 60),  # type: ignore[arg-type]
+         pool_module.WarmContainer(loaded, now + 60, loaded=True))  # type: ignore[arg-type]
     with pool._cond:
         first = pool._pop_fresh(key)
         second = pool._pop_fresh(key)
@@ -301,7 +309,7 @@ def test_a_take_prefers_a_loaded_container_and_idle_time_takes_extra_back(
     assert second is not None and second.container is loading
     assert (pool.unloaded, pool._demand.extra[key]) == (1, 1)  # only the one still loading counts
     pool._recent[key] = None
-    pool._idle[key] = [pool_module.WarmContainer(stale, now - 1)]  # type: ignore[arg-type]
+    hold(pool, key, pool_module.WarmContainer(stale, now - 1))  # type: ignore[arg-type]
     with pool._cond:
         doomed, wanted, _ = pool._next_job()
     assert doomed == [stale] and pool._demand.extra[key] == 0 and wanted == key
@@ -318,7 +326,7 @@ def test_the_next_start_waits_for_a_loading_container_to_load(
     pool._recent[key] = None
     now = time.monotonic()
     young = pool_module.WarmContainer(object(), now + 60)  # type: ignore[arg-type]
-    pool._idle[key] = [young]
+    hold(pool, key, young)
     with pool._cond:
         assert pool._next_job()[1] is None
         sleep = pool._next_job()[2]
@@ -329,12 +337,12 @@ def test_the_next_start_waits_for_a_loading_container_to_load(
     pool._starting.clear()
     silent = pool_module.WarmContainer(object(), now + 60,  # type: ignore[arg-type]
                                        started=now - LOADING_LIMIT_SECONDS - 1)
-    pool._idle[key] = [silent]
+    hold(pool, key, silent)
     with pool._cond:
         assert pool._next_job()[1] == key
     pool._starting.clear()
     pool.max_loading = 2  # a bigger machine: two load side by side
-    pool._idle[key] = [pool_module.WarmContainer(object(), now + 60)]  # type: ignore[arg-type]
+    hold(pool, key, pool_module.WarmContainer(object(), now + 60))  # type: ignore[arg-type]
     with pool._cond:
         assert pool._next_job()[1] == key
 
@@ -350,7 +358,7 @@ def test_a_loaded_mark_after_the_take_changes_nothing_in_the_pool(
     key = pool_module.WarmKey(image="x", runner="python", limits=LIMITS)
     pool._recent[key] = None
     taken = pool_module.WarmContainer(object(), time.monotonic() + 60)  # type: ignore[arg-type]
-    pool._idle[key] = [taken]
+    hold(pool, key, taken)
     with pool._cond:
         assert pool._pop_fresh(key) is taken
     counts = (pool.unloaded, dict(pool._demand.extra))
