@@ -22,7 +22,7 @@ import docker.errors
 
 import grader_harness
 from sandbox.engine import docker_errors
-from sandbox.errors import ImageBuildFailed
+from sandbox.errors import ImageBuildFailed, ImageMissing
 from sandbox.image_build import (
     SKIPPED_PARTS,
     Progress,
@@ -34,7 +34,7 @@ from sandbox.image_build import (
     root_only,
     run_streaming,
 )
-from sandbox.offline_base import ensure_base_image
+from sandbox.offline_base import ensure_base_image, find_base_image
 
 IMAGES_DIR = Path(__file__).resolve().parent / "images"
 RUNTIME_DIR = IMAGES_DIR / "runtime"
@@ -164,8 +164,23 @@ def _wheelhouse(info: dict[str, Any], progress: Progress | None) -> Path:
 def exercise_tag(spec: ExerciseImageSpec, runtime: str) -> str:
     """grader-ex-<slug>:<content hash>-<recipe hash>: the recipe is the runtime
     image and the exercise Dockerfiles, so a changed build step rebuilds."""
-    recipe = hashlib.sha256(runtime.encode() + _dockerfiles())
-    return f"grader-ex-{spec.slug}:{spec.content_hash}-{recipe.hexdigest()[:8]}"
+    return f"grader-ex-{spec.slug}:{spec.content_hash}-{exercise_recipe(runtime)}"
+
+
+def exercise_recipe(runtime: str) -> str:
+    """The last part of the tags of every exercise image built on `runtime`."""
+    return hashlib.sha256(runtime.encode() + _dockerfiles()).hexdigest()[:8]
+
+
+def current_runtime_tag(client: docker.DockerClient, *, base_image: str,
+                        offline_base: bool) -> str:  # fmt: skip
+    """The runtime image this configuration builds on now, built or not (for
+    image_prune.py); ImageMissing when its base image is not here yet."""
+    base = find_base_image(client, base_image=base_image, offline_base=offline_base)
+    if base is None:
+        raise ImageMissing(f"base image {base_image} is not here: `grader images build` "
+                           "builds it (and the images on top)")  # fmt: skip
+    return runtime_tag(client, base)
 
 
 @functools.cache

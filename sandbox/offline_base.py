@@ -50,12 +50,10 @@ def ensure_base_image(
     progress: Progress | None = None,
 ) -> str:
     """The base image to build on: base_image if here or pullable, else the offline base."""
-    if image_exists(client, base_image):
-        return base_image
+    found = find_base_image(client, base_image=base_image, offline_base=offline_base)
+    if found is not None:
+        return found
     fallback = offline_base_tag()
-    # An offline base built earlier wins over another slow, failing pull.
-    if offline_base and image_exists(client, fallback):
-        return fallback
     if try_pull(client, base_image, progress):
         return base_image
     if not offline_base:
@@ -69,6 +67,18 @@ def ensure_base_image(
                 progress("base", f"{base_image} cannot be had: building {fallback} offline")
             build_offline_base(client, fallback, progress)
     return fallback
+
+
+def find_base_image(client: docker.DockerClient, *, base_image: str,
+                    offline_base: bool) -> str | None:  # fmt: skip
+    """The base image ensure_base_image() would build on, if it is here already."""
+    if image_exists(client, base_image):
+        return base_image
+    fallback = offline_base_tag()
+    # An offline base built earlier wins over another slow, failing pull.
+    if offline_base and image_exists(client, fallback):
+        return fallback
+    return None
 
 
 def offline_base_tag() -> str:

@@ -10,7 +10,7 @@ from grader.cli.console import console, step_progress, user_errors
 from grader.sandbox_grading import ensure_image
 from grader.services.catalog import load_all
 from grader.settings import get_settings
-from sandbox import engine, images
+from sandbox import engine, image_prune, images
 
 app = typer.Typer(help="Build the sandbox images.", no_args_is_help=True)
 
@@ -37,3 +37,32 @@ def build(
             with step_progress() as progress:
                 tag = ensure_image(pack, settings, client=client, progress=progress)
             console.print(f"{pack.slug}: [bold]{tag}[/]")
+
+
+@app.command("prune")
+def prune(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List them, remove nothing.")] = False,
+) -> None:
+    """Remove the sandbox images of earlier builds (an older harness, runtime or
+    Dockerfile); keep the current build's, and any image a container uses."""
+    settings = get_settings()
+    with user_errors():
+        client = engine.connect(settings.docker_url)
+        runtime = images.current_runtime_tag(client, base_image=settings.base_image,
+                                             offline_base=settings.offline_base)  # fmt: skip
+        recipe = images.exercise_recipe(runtime)
+        console.print(f"keeping the current build: {runtime} and grader-ex-*:*-{recipe}")
+        with step_progress() as progress:
+            pruned = image_prune.prune_images(
+                client, runtime=runtime, recipe=recipe, dry_run=dry_run,
+                on_removed=lambda name: progress("removing images", name))  # fmt: skip
+    verb = "would remove" if dry_run else "removed"
+    for name in pruned.removed:
+        console.print(f"{verb} {name}")
+    for name in pruned.in_use:
+        console.print(f"kept {name}: a container uses it (prune again once it has ended)")
+    freed = (pruned.layers_before - pruned.layers_after) / 2**20
+    summary = f"{verb} {len(pruned.removed)} images"
+    if not dry_run:
+        summary += f", {freed:.0f} MiB of layers freed"
+    console.print(summary + (f"; {len(pruned.in_use)} in use kept" if pruned.in_use else ""))
