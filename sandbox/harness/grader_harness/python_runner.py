@@ -19,18 +19,16 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
 from grader_harness import wire
 from grader_harness.errors import StartupFailed, StudentCrashed, StudentError, StudentTimeout
+from grader_harness.released_command import HARNESS_ROOT
 from grader_harness.state import STATE_KEY, RunState
 from grader_harness.student import StudentProcess
 
-# The folder holding the grader_harness package: the proxy imports it from here.
-HARNESS_ROOT = str(Path(__file__).resolve().parent.parent)
 STARTUP_SECONDS = 10.0
 @dataclass(frozen=True)
 class _Step:

@@ -16,6 +16,8 @@ from grader_harness import clock_shim
 from grader_harness.app_env import check_env
 from grader_harness.student import student_env
 
+# The folder holding the grader_harness package: a student process started
+# with the proxy (python runner) imports the proxy's modules from here.
 HARNESS_ROOT = str(Path(__file__).resolve().parent.parent)
 
 # What each runner's student process imports before it runs student code
