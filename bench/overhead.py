@@ -18,7 +18,10 @@ reference solution through the real path: POST /api/v1/submissions -> queue
   cgroup (CPU time once its harness says it has loaded; "-" where neither
   cgroup v1's cpuacct nor v2's cpu.stat is found). Back to back (gap 0) each
   grading pays for the next one's load: on a machine whose cores the gradings
-  keep busy, that CPU is what the gap-0 overhead cannot go below.
+  keep busy, that CPU is what the gap-0 overhead cannot go below;
+- busy: how busy the machine's CPUs were (all cores, /proc/stat) during the
+  warm runs of the first gap (gap 0 by default): near 100%, the stream is
+  bound by the CPU, not by waiting.
 
 Then the median of the service's own timestamps, to show where the warm
 overhead goes: POST -> row stored, stored -> claimed by the worker, claimed
@@ -78,6 +81,14 @@ class Figures:
     start: list[float] = field(default_factory=list)
     baseline: list[float] = field(default_factory=list)
     stages: dict[str, list[float]] = field(default_factory=dict)
+    busy: dict[float, float] = field(default_factory=dict)  # gap -> machine CPU busy, 0-1
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's (busy, total) CPU ticks so far, every core (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
 
 
 def _utc(moment: datetime) -> float:
@@ -258,9 +269,12 @@ def warm_runs(api: ApiClient, pack: ExercisePack, files: dict[str, str], image: 
     for gap in gaps:
         time.sleep(1.5)  # the pool refilled, whatever ran before
         done = []
+        busy_before, total_before = cpu_ticks()
         for _ in range(runs):
             time.sleep(gap)
             done.append(graded_once(api, pack, files))
+        busy_after, total_after = cpu_ticks()
+        fig.busy[gap] = (busy_after - busy_before) / max(total_after - total_before, 1)
         fig.warm[gap] = [r.total for r in done]
         tests = tests_and_stages(settings, done, fig)
         fig.warm_over[gap] = [r.total - t for r, t in zip(done, tests, strict=True)]
@@ -281,7 +295,7 @@ def report(packs: list[ExercisePack], figures: dict[str, Figures], gaps: list[fl
           f"{args.cold_runs}; load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; ms")
     warm_heads = "".join(f"{f'warm g{g:g}':>10}{f'ovh g{g:g}':>10}" for g in gaps)
     print(f"{'exercise':<26}{'runner':<9}{warm_heads}{'tests':>7}{'cold':>7}{'ovh cold':>9}"
-          f"{'start':>7}{'docker run':>11}{'load CPU':>9}")
+          f"{'start':>7}{'docker run':>11}{'load CPU':>9}{f'busy g{gaps[0]:g}':>9}")
     worst = 0.0
     for pack in packs:
         fig = figures[pack.slug]
@@ -295,7 +309,8 @@ def report(packs: list[ExercisePack], figures: dict[str, Figures], gaps: list[fl
         print(f"{pack.slug:<26}{pack.manifest.runner.value:<9}{cells}{tests * 1000:>7.0f}"
               f"{med(fig.cold) * 1000:>7.0f}{cold_over * 1000:>9.0f}{med(fig.start) * 1000:>7.0f}"
               f"{med(fig.baseline) * 1000:>11.0f}"
-              f"{f'{med(fig.load_cpu) * 1000:.0f}' if fig.load_cpu else '-':>9}")
+              f"{f'{med(fig.load_cpu) * 1000:.0f}' if fig.load_cpu else '-':>9}"
+              f"{fig.busy[gaps[0]] * 100:>8.0f}%")
     print(f"worst warm overhead p50: {worst * 1000:.0f} ms (target <= 150 ms)")
     print("where the warm overhead goes (median over all warm runs, ms): " + ", ".join(
         f"{name} {med([v for f in figures.values() for v in f.stages.get(name, [])]) * 1000:.0f}"
