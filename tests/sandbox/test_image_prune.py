@@ -82,12 +82,16 @@ def test_images_of_earlier_builds_go_and_the_current_build_and_images_in_use_sta
     assert pruned.layers_before >= pruned.layers_after > 0
 
 
-@pytest.mark.docker
-def test_the_command_lists_what_it_would_remove(made: dict[str, str], runtime_image: str) -> None:
+def grader(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GRADER_BASE_IMAGE": BASE_IMAGE, "GRADER_OFFLINE_BASE": "true",
            "COLUMNS": "250"}  # fmt: skip
-    command = [sys.executable, "-m", "grader.cli.main", "images", "prune", "--dry-run"]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    command = [sys.executable, "-m", "grader.cli.main", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+
+
+@pytest.mark.docker
+def test_the_command_lists_what_it_would_remove(made: dict[str, str], runtime_image: str) -> None:
+    done = grader("images", "prune", "--dry-run")
     assert done.returncode == 0, done.stderr
     assert f"keeping the current build: {runtime_image}" in done.stdout
     assert f"would remove {made['older build']}" in done.stdout
@@ -95,6 +99,18 @@ def test_the_command_lists_what_it_would_remove(made: dict[str, str], runtime_im
     for kept in ("current", "older content", "not ours"):
         assert made[kept] not in done.stdout
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.docker
+def test_images_build_points_at_prune_when_earlier_builds_are_here(
+    client: docker.DockerClient, made: dict[str, str], runtime_image: str
+) -> None:
+    done = grader("images", "build", "--no-exercises")  # the runtime is here already
+    assert done.returncode == 0, done.stderr
+    assert f"runtime image: {runtime_image}" in done.stdout
+    assert "images of earlier builds are on this engine" in done.stdout
+    assert "grader images prune --dry-run" in done.stdout
+    assert "older build" in tags_left(client, made)  # only pointed at: nothing removed
 
 
 @pytest.mark.docker
