@@ -77,10 +77,7 @@ class HostGradings:
                      if n.startswith(f"{self.scope}.") and n.endswith(_SUFFIX)]
         except OSError:
             return 0
-        busy = 0
-        for name in names:
-            busy += self._held(self.folder / name)
-        return busy
+        return sum(self._held(self.folder / name) for name in names)
 
     # --- the files ------------------------------------------------------
 

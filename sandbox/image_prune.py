@@ -52,23 +52,25 @@ def stale_tags(tags: Iterable[str], *, runtime: str, recipe: str) -> list[str]:
     return sorted({name for name in tags if stale(name)})
 
 
-def prune_images(client: docker.DockerClient, *, runtime: str, recipe: str, dry_run: bool = False,
-                 measure: bool = True, only: Callable[[str], bool] = lambda name: True,
-                 on_removed: Callable[[str], None] = lambda name: None) -> Pruned:  # fmt: skip
-    """Remove the stale sandbox images (see stale_tags) that `only` accepts;
-    with dry_run, only list them (as removed). `measure`: the layers' disk
-    use before and after (docker system df: a second or so on a full engine).
-    Raises SandboxError."""
+def stale_images(client: docker.DockerClient, *, runtime: str, recipe: str) -> list[str]:
+    """The engine's sandbox images of another build (stale_tags). Raises SandboxError."""
     with docker_errors("listing the sandbox images"):
         tags = [t for image in client.images.list() for t in image.tags]
+    return stale_tags(tags, runtime=runtime, recipe=recipe)
+
+
+def prune_images(client: docker.DockerClient, *, runtime: str, recipe: str, dry_run: bool = False,
+                 only: Callable[[str], bool] = lambda name: True,
+                 on_removed: Callable[[str], None] = lambda name: None) -> Pruned:  # fmt: skip
+    """Remove the stale sandbox images that `only` accepts; with dry_run, only
+    list them (as removed; no disk figures). Raises SandboxError."""
+    stale = [name for name in stale_images(client, runtime=runtime, recipe=recipe) if only(name)]
+    if dry_run:
+        return Pruned(removed=stale)
     result = Pruned()
-    if measure:
-        with docker_errors("measuring the images' disk use"):
-            result.layers_before = result.layers_after = _layers_size(client)
-    for name in filter(only, stale_tags(tags, runtime=runtime, recipe=recipe)):
-        if dry_run:
-            result.removed.append(name)
-            continue
+    with docker_errors("measuring the images' disk use"):
+        result.layers_before = result.layers_after = _layers_size(client)
+    for name in stale:
         with docker_errors(f"removing image {name}"):
             outcome = _remove(client, name)
         if outcome == "in use":
@@ -76,7 +78,7 @@ def prune_images(client: docker.DockerClient, *, runtime: str, recipe: str, dry_
         elif outcome == "removed":
             result.removed.append(name)
             on_removed(name)
-    if measure and result.removed and not dry_run:
+    if result.removed:
         with docker_errors("measuring the images' disk use"):
             result.layers_after = _layers_size(client)
     return result

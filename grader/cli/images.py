@@ -36,8 +36,7 @@ def build(
                 with step_progress() as progress:
                     built = ensure_image(pack, settings, client=client, progress=progress)
                 console.print(f"{pack.slug}: [bold]{built}[/]")
-        stale = image_prune.prune_images(client, runtime=tag, recipe=images.exercise_recipe(tag),
-                                         dry_run=True, measure=False).removed  # fmt: skip
+        stale = image_prune.stale_images(client, runtime=tag, recipe=images.exercise_recipe(tag))
     if stale:
         console.print(f"{len(stale)} images of earlier builds are on this engine: "
                       "`grader images prune --dry-run` lists them, `grader images prune` "
@@ -59,7 +58,7 @@ def prune(
         console.print(f"keeping the current build: {runtime} and grader-ex-*:*-{recipe}")
         with step_progress() as progress:
             pruned = image_prune.prune_images(
-                client, runtime=runtime, recipe=recipe, dry_run=dry_run, measure=not dry_run,
+                client, runtime=runtime, recipe=recipe, dry_run=dry_run,
                 on_removed=lambda name: progress("removing images", name))  # fmt: skip
     verb = "would remove" if dry_run else "removed"
     for name in pruned.removed:
