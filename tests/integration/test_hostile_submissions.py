@@ -118,11 +118,20 @@ def test_no_network_only_loopback(grade_probe: Grade, host_listener: int) -> Non
             reached = 'reached the host'
         except OSError as exc:
             reached = type(exc).__name__
-        return f'interfaces={{names}} host={{reached}}'
+        # The sandbox's own loopback, by name: Docker writes no /etc/hosts
+        # (networking disabled), the image's resolves `localhost`.
+        own = socket.create_server(('127.0.0.1', 0))
+        try:
+            socket.create_connection(('localhost', own.getsockname()[1]), timeout=2).close()
+            by_name = 'ok'
+        except OSError as exc:
+            by_name = type(exc).__name__
+        return f'interfaces={{names}} host={{reached}} localhost={{by_name}}'
     """))
     message = result_of(report, "test_run").message or ""
     assert "interfaces=['lo']" in message, message
     assert "host=ConnectionRefusedError" in message, message
+    assert "localhost=ok" in message, message
 
 
 def test_cannot_read_hidden_tests_or_forge_the_report(grade_probe: Grade) -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.docker
 HARNESS_CAPS = (1 << 5) | (1 << 6) | (1 << 7)
 
 LOOK_AROUND = """
-import errno, stat, subprocess
+import errno, socket, stat, subprocess
 
 def status_field(name, path="/proc/self/status"):
     for line in open(path):
@@ -63,6 +63,10 @@ emit(json.dumps({
     "cap_eff": int(status_field("CapEff"), 16),
     "interfaces": sorted(line.split(":")[0].strip() for line in open("/proc/net/dev")
                          if ":" in line),
+    # What the sandbox knows of the host's network: nothing (Docker writes no
+    # resolv.conf with networking disabled); `localhost` from the image's hosts.
+    "resolv_conf": open("/etc/resolv.conf").read(),
+    "localhost": socket.gethostbyname("localhost"),
     "write_root": attempt(lambda: open("/etc/evil", "w").write("x")),
     "write_usr": attempt(lambda: open("/usr/lib/evil", "w").write("x")),
     "write_tmp": attempt(lambda: open("/tmp/harness.txt", "w").write("x")),
@@ -85,6 +89,7 @@ def test_inside_the_sandbox(client: docker.DockerClient, exercise_image: str, ru
     seen = facts(report.message)
     assert seen["cap_eff"] == HARNESS_CAPS
     assert seen["interfaces"] == ["lo"]
+    assert seen["resolv_conf"] == "" and seen["localhost"] == "127.0.0.1"
     assert seen["write_root"] == "EROFS" and seen["write_usr"] == "EROFS"
     assert seen["write_tmp"] == "ok"
     assert seen["grader_mode"] == "0o700" and seen["grader_uid"] == 0
