@@ -172,15 +172,16 @@ def exercise_recipe(runtime: str) -> str:
     return hashlib.sha256(runtime.encode() + _dockerfiles()).hexdigest()[:8]
 
 
-def current_runtime_tag(client: docker.DockerClient, *, base_image: str,
-                        offline_base: bool) -> str:  # fmt: skip
-    """The runtime image this configuration builds on now, built or not (for
-    image_prune.py); ImageMissing when its base image is not here yet."""
+def current_build(client: docker.DockerClient, *, base_image: str,
+                  offline_base: bool) -> tuple[str, str]:  # fmt: skip
+    """(base, runtime): the images this configuration builds on now, the
+    runtime built or not (for image_prune.py); ImageMissing when its base
+    image is not here yet."""
     base = find_base_image(client, base_image=base_image, offline_base=offline_base)
     if base is None:
         raise ImageMissing(f"base image {base_image} is not here: `grader images build` "
                            "builds it (and the images on top)")  # fmt: skip
-    return runtime_tag(client, base)
+    return base, runtime_tag(client, base)
 
 
 @functools.cache

@@ -36,7 +36,10 @@ def build(
                 with step_progress() as progress:
                     built = ensure_image(pack, settings, client=client, progress=progress)
                 console.print(f"{pack.slug}: [bold]{built}[/]")
-        stale = image_prune.stale_images(client, runtime=tag, recipe=images.exercise_recipe(tag))
+        base, _ = images.current_build(client, base_image=settings.base_image,
+                                       offline_base=settings.offline_base)  # fmt: skip
+        stale = image_prune.stale_images(client, runtime=tag, recipe=images.exercise_recipe(tag),
+                                         base=base)  # fmt: skip
     if stale:
         console.print(f"{len(stale)} images of earlier builds are on this engine: "
                       "`grader images prune --dry-run` lists them, `grader images prune` "
@@ -47,18 +50,20 @@ def build(
 def prune(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List them, remove nothing.")] = False,
 ) -> None:
-    """Remove the sandbox images of earlier builds (an older harness, runtime or
-    Dockerfile); keep the current build's, and any image a container uses."""
+    """Remove the sandbox images of earlier builds (an older harness, runtime,
+    Dockerfile or offline base); keep the current build's, and any image a
+    container uses."""
     settings = get_settings()
     with user_errors():
         client = engine.connect(settings.docker_url)
-        runtime = images.current_runtime_tag(client, base_image=settings.base_image,
+        base, runtime = images.current_build(client, base_image=settings.base_image,
                                              offline_base=settings.offline_base)  # fmt: skip
         recipe = images.exercise_recipe(runtime)
-        console.print(f"keeping the current build: {runtime} and grader-ex-*:*-{recipe}")
+        console.print(f"keeping the current build: {base}, {runtime} and "
+                      f"grader-ex-*:*-{recipe}")  # fmt: skip
         with step_progress() as progress:
             pruned = image_prune.prune_images(
-                client, runtime=runtime, recipe=recipe, dry_run=dry_run,
+                client, runtime=runtime, recipe=recipe, base=base, dry_run=dry_run,
                 on_removed=lambda name: progress("removing images", name))  # fmt: skip
     verb = "would remove" if dry_run else "removed"
     for name in pruned.removed:

@@ -44,6 +44,7 @@ def made(client: docker.DockerClient, runtime_image: str) -> Iterator[dict[str, 
         "older build": f"grader-ex-prune{token}:c0ffee-0000beef",
         "in use": f"grader-ex-prune{token}:used-0000beef",
         "runtime": f"grader-runtime:prune{token}",
+        "old base": f"grader-base:prune{token}",  # an offline base of an earlier recipe
         "not ours": f"prune{token}-other:c0ffee-0000beef",
     }
     for name in names.values():
@@ -66,19 +67,22 @@ def test_images_of_earlier_builds_go_and_the_current_build_and_images_in_use_sta
     client: docker.DockerClient, runtime_image: str, made: dict[str, str]
 ) -> None:
     recipe = images.exercise_recipe(runtime_image)
-    ours = set(made.values())
-    dry = image_prune.prune_images(client, runtime=runtime_image, recipe=recipe, dry_run=True,
-                                   only=ours.__contains__)  # fmt: skip
-    assert set(dry.removed) == {made["older build"], made["in use"], made["runtime"]}
+    base, _ = images.current_build(client, base_image=BASE_IMAGE, offline_base=True)
+    ours = {*made.values(), base}  # the current base is offered too: it must stay
+    dry = image_prune.prune_images(client, runtime=runtime_image, recipe=recipe, base=base,
+                                   dry_run=True, only=ours.__contains__)  # fmt: skip
+    assert set(dry.removed) == {made["older build"], made["in use"], made["runtime"],
+                                made["old base"]}  # fmt: skip
     assert tags_left(client, made) == set(made)  # a dry run removes nothing
 
     seen: list[str] = []
-    pruned = image_prune.prune_images(client, runtime=runtime_image, recipe=recipe,
+    pruned = image_prune.prune_images(client, runtime=runtime_image, recipe=recipe, base=base,
                                       only=ours.__contains__, on_removed=seen.append)  # fmt: skip
-    assert set(pruned.removed) == set(seen) == {made["older build"], made["runtime"]}
+    assert set(pruned.removed) == set(seen) == {made["older build"], made["runtime"],
+                                                made["old base"]}  # fmt: skip
     assert pruned.in_use == [made["in use"]]  # never forced
     assert tags_left(client, made) == {"current", "older content", "in use", "not ours"}
-    assert runtime_image in {t for image in client.images.list() for t in image.tags}
+    assert {runtime_image, base} <= {t for image in client.images.list() for t in image.tags}
     assert pruned.layers_before >= pruned.layers_after > 0
 
 
@@ -90,12 +94,16 @@ def grader(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.docker
-def test_the_command_lists_what_it_would_remove(made: dict[str, str], runtime_image: str) -> None:
+def test_the_command_lists_what_it_would_remove(
+    client: docker.DockerClient, made: dict[str, str], runtime_image: str
+) -> None:
     done = grader("images", "prune", "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert f"keeping the current build: {runtime_image}" in done.stdout
+    base, _ = images.current_build(client, base_image=BASE_IMAGE, offline_base=True)
+    assert f"keeping the current build: {base}, {runtime_image}" in done.stdout
     assert f"would remove {made['older build']}" in done.stdout
     assert f"would remove {made['runtime']}" in done.stdout
+    assert f"would remove {made['old base']}" in done.stdout
     for kept in ("current", "older content", "not ours"):
         assert made[kept] not in done.stdout
     assert "Traceback" not in done.stderr
@@ -118,5 +126,5 @@ def test_without_its_base_image_nothing_is_pruned_and_the_error_says_what_to_run
     client: docker.DockerClient,
 ) -> None:
     with pytest.raises(ImageMissing, match="grader images build"):
-        images.current_runtime_tag(client, base_image=f"no-such-base-{uuid.uuid4().hex}:1",
-                                   offline_base=False)  # fmt: skip
+        images.current_build(client, base_image=f"no-such-base-{uuid.uuid4().hex}:1",
+                             offline_base=False)  # fmt: skip
