@@ -13,7 +13,9 @@ reference solution through the real path: POST /api/v1/submissions -> queue
 - cold: a second stack with warm sandboxes off, p50 of --cold-runs;
 - start: create + start of one sandbox container of the image (SDK, median);
 - docker run: `docker run --rm -i --network none IMAGE` fed the same request
-  on stdin (the harness's cold command), in the same run;
+  on stdin (the harness's cold command), in the same run (the CLI cannot
+  disable networking the way the sandboxes do, so its start still runs
+  Docker's network hook: docs/architecture.md, Container settings);
 - load CPU: what one warm sandbox of the exercise spends loading, from its
   cgroup (CPU time once its harness says it has loaded; "-" where neither
   cgroup v1's cpuacct nor v2's cpu.stat is found). Back to back (gap 0) each
