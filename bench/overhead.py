@@ -60,7 +60,12 @@ from grader.services.catalog import find_pack, load_all  # noqa: E402
 from grader.services.client import ApiClient  # noqa: E402
 from grader.settings import Settings  # noqa: E402
 from sandbox import engine  # noqa: E402
-from sandbox.container import container_settings, remove_container, start_warm  # noqa: E402
+from sandbox.container import (  # noqa: E402
+    container_settings,
+    networking_disabled,
+    remove_container,
+    start_warm,
+)
 from sandbox.warm_container import watch_loading  # noqa: E402
 from tests.helpers.live_service import running_service  # noqa: E402
 from tests.helpers.service_processes import RedisServer  # noqa: E402
@@ -165,7 +170,9 @@ def tests_and_stages(settings: Settings, runs: list[Run], fig: Figures | None) -
 def container_start(client: Any, image: str, pack: ExercisePack, settings: Settings) -> float:
     """Create + start of one sandbox of the image (its command: sleep), then removed."""
     limits = exercise_limits(pack, settings)
-    options = container_settings(limits, settings.runtime, runner=pack.manifest.runner.value)
+    options = container_settings(limits, settings.runtime, runner=pack.manifest.runner.value,
+                                 network_disabled=networking_disabled(
+                                     client.images.get(image).attrs))  # fmt: skip
     start = time.perf_counter()
     made = client.containers.create(image, ["sleep", "5"], **options)
     made.start()

@@ -32,7 +32,7 @@ from grader.exercises.pack import ExercisePack, load_pack  # noqa: E402
 from grader.exercises.submission import read_submission  # noqa: E402
 from grader.sandbox_grading import ensure_image, grade_files  # noqa: E402
 from grader.settings import Settings  # noqa: E402
-from sandbox.container import container_settings  # noqa: E402
+from sandbox.container import container_settings, networking_disabled  # noqa: E402
 from sandbox.limits import SandboxLimits  # noqa: E402
 from sandbox.pool import WarmPool  # noqa: E402
 
@@ -54,7 +54,9 @@ print(json.dumps({'import': t1 - t0, 'copy': s.timings.copy, 'server': s.timings
 
 
 def startup(client: docker.DockerClient, image: str, datasets: list[str]) -> dict[str, float]:
-    settings = container_settings(SandboxLimits(), "runc", runner="sql")
+    settings = container_settings(
+        SandboxLimits(), "runc", runner="sql",
+        network_disabled=networking_disabled(client.images.get(image).attrs))  # fmt: skip
     settings["stdin_open"] = False
     code = PROBE.replace("DATASETS", repr(datasets))
     container = client.containers.create(image, ["python", "-c", code], **settings)

@@ -46,7 +46,7 @@ from grader.settings import Settings  # noqa: E402
 from grader_harness.protocol import GradingRequest, HarnessConfig  # noqa: E402
 from grader_harness.report import Report, parse_report  # noqa: E402
 from sandbox import images  # noqa: E402
-from sandbox.container import container_settings, remove_container  # noqa: E402
+from sandbox.container import container_settings, networking_disabled, remove_container  # noqa: E402
 from sandbox.images import ExerciseImageSpec  # noqa: E402
 from sandbox.limits import SandboxLimits  # noqa: E402
 
@@ -103,11 +103,13 @@ def request(runner: str) -> bytes:
 
 def grade_once(client: docker.DockerClient, image: str, runner: str, mode: str,
                runtime: str) -> Report:  # fmt: skip
-    command = list(client.images.get(image).attrs["Config"]["Cmd"] or [])
+    attrs = client.images.get(image).attrs
+    command = list(attrs["Config"]["Cmd"] or [])
     if mode != "cold":
         command += ["--warm", runner] + (["--no-prestart"] if mode == "no-prestart" else [])
-    container = client.containers.create(image, command,
-                                         **container_settings(LIMITS, runtime, runner=runner))
+    options = container_settings(LIMITS, runtime, runner=runner,
+                                 network_disabled=networking_disabled(attrs))  # fmt: skip
+    container = client.containers.create(image, command, **options)
     try:
         attached: Any = container.attach_socket(params={"stdin": 1, "stream": 1})
         raw: Any = getattr(attached, "_sock", attached)

@@ -13,6 +13,7 @@ import os
 import queue
 import socket
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import docker
@@ -42,24 +43,39 @@ def owner_label() -> str:
 DATABASE_TMPFS = {"/var/lib/grader-pg": "rw,nosuid,nodev,size=256m,mode=1777"}
 
 
+# On the runtime image (and so on every exercise image), "1" when its base
+# resolves `localhost` without /etc/hosts (images.py asks the base): only then
+# may a sandbox run with Docker's networking disabled (container_settings).
+LABEL_NETWORK_DISABLED = "grader.network-disabled"
+
+
+def networking_disabled(image_attrs: Mapping[str, Any]) -> bool:
+    """Whether sandboxes of this image (its `docker inspect`) run with Docker's
+    networking disabled: see LABEL_NETWORK_DISABLED."""
+    labels = (image_attrs.get("Config") or {}).get("Labels") or {}
+    return labels.get(LABEL_NETWORK_DISABLED) == "1"
+
+
 def container_settings(
-    limits: SandboxLimits, runtime: str, *, runner: str | None = None
+    limits: SandboxLimits, runtime: str, *, runner: str | None = None,
+    network_disabled: bool = False,
 ) -> dict[str, Any]:
     """The keyword arguments of containers.create() for one sandbox of `runner`
-    (grader_harness.runners; None or an unknown name: a plain sandbox)."""
+    (grader_harness.runners; None or an unknown name: a plain sandbox);
+    `network_disabled` from the image (networking_disabled)."""
     memory = f"{limits.memory_mb}m"
     spec = find_runner(runner)
     return {
         "stdin_open": True,
         "network_mode": "none",
-        # No networking at all for Docker either: the container still gets a
-        # network namespace of its own with only loopback (runc brings `lo`
-        # up), but Docker runs no libnetwork hook at its start (a re-exec of
-        # dockerd's binary: half the machine CPU of a container's whole life,
-        # about 80 of 165 ms here) and writes no /etc/hosts nor
-        # /etc/resolv.conf (the base image's libnss-myhostname resolves
-        # `localhost`: offline_base.py).
-        "network_disabled": True,
+        # Disabled, no networking at all for Docker either: the container
+        # still gets a network namespace of its own with only loopback (runc
+        # brings `lo` up), but Docker runs no libnetwork hook at its start (a
+        # re-exec of dockerd's binary: half the machine CPU of a container's
+        # whole life, about 80 of 165 ms here) and writes no /etc/hosts nor
+        # /etc/resolv.conf: `localhost` must resolve without (the offline
+        # base's libnss-myhostname), which the image's label says.
+        "network_disabled": network_disabled,
         "read_only": True,
         "tmpfs": {
             "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
@@ -110,11 +126,13 @@ def start_warm(client: docker.DockerClient, image: str, runner: str, limits: San
     with --warm, at WARM_CPU_SHARES. Raises SandboxError (ImageMissing included)."""
     with docker_errors(f"starting a warm sandbox of {image}"):
         try:
-            command = list(client.images.get(image).attrs["Config"]["Cmd"] or [])
+            attrs = client.images.get(image).attrs
         except docker.errors.ImageNotFound:
             raise ImageMissing(f"image {image} is not on this Docker engine") from None
-        command += ["--warm", runner, "--idle-seconds", f"{harness_idle:g}"]
-        settings = container_settings(limits, runtime, runner=runner)
+        command = [*(attrs["Config"]["Cmd"] or []),
+                   "--warm", runner, "--idle-seconds", f"{harness_idle:g}"]  # fmt: skip
+        settings = container_settings(limits, runtime, runner=runner,
+                                      network_disabled=networking_disabled(attrs))  # fmt: skip
         container = client.containers.create(image, command, cpu_shares=WARM_CPU_SHARES,
                                              **settings)  # fmt: skip
         try:

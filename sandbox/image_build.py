@@ -90,8 +90,10 @@ def build_image(
     progress: Progress | None,
     *,
     step: str,
+    labels: dict[str, str] | None = None,
 ) -> None:
-    """Build tag (network none) from a context of (source, name in context, filter)."""
+    """Build tag (network none) from a context of (source, name in context,
+    filter), labelled grader.image=<step> and `labels`."""
     tail: deque[str] = deque(maxlen=40)
     # In memory while small; spills to a file past 64 MB (the wheelhouse is ~15 MB).
     with tempfile.SpooledTemporaryFile(max_size=64 << 20) as context:
@@ -103,7 +105,7 @@ def build_image(
             for chunk in client.api.build(
                 fileobj=context, custom_context=True, tag=tag, buildargs=buildargs, rm=True,
                 forcerm=True, pull=False, network_mode="none", decode=True,
-                labels={"grader.image": step},
+                labels={"grader.image": step, **(labels or {})},
             ):  # fmt: skip
                 for line in str(chunk.get("stream", "")).splitlines():
                     if line.strip():

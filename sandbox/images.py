@@ -21,6 +21,7 @@ import docker
 import docker.errors
 
 import grader_harness
+from sandbox.container import LABEL_NETWORK_DISABLED
 from sandbox.engine import docker_errors
 from sandbox.errors import ImageBuildFailed, ImageMissing
 from sandbox.image_build import (
@@ -44,8 +45,8 @@ SQL_EXERCISE_DOCKERFILE = IMAGES_DIR / "exercise" / "sql.Dockerfile"
 # Wherever this host imports it from (a checkout or an installed grader).
 HARNESS_DIR = Path(grader_harness.__file__).resolve().parent
 # Bump when the build recipe changes in a way the hash cannot see (this file,
-# image_build.py).
-RUNTIME_RECIPE_VERSION = "1"
+# image_build.py). 2: the LABEL_NETWORK_DISABLED label.
+RUNTIME_RECIPE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -102,25 +103,34 @@ def ensure_runtime_image(
         return tag
     with build_lock(tag, progress):
         if not image_exists(client, tag):
-            wheels = _wheelhouse(_probe_python(client, base), progress)
+            probed = probe_base(client, base)
+            wheels = _wheelhouse(probed, progress)
             files = [(RUNTIME_DIR / n, n, public) for n in ("Dockerfile", "requirements.txt")]
             files += [(path, f"wheels/{path.name}", public) for path in _files(wheels)]
             files.append((HARNESS_DIR, "harness/grader_harness", public))
-            build_image(client, tag, files, {"BASE_IMAGE": base}, progress, step="runtime")
+            disabled = {LABEL_NETWORK_DISABLED: "1" if probed.get("localhost") else "0"}
+            build_image(client, tag, files, {"BASE_IMAGE": base}, progress, step="runtime",
+                        labels=disabled)  # fmt: skip
     return tag
 
 
-def _probe_python(client: docker.DockerClient, base: str) -> dict[str, Any]:
-    """Ask the base image which Python, libc and machine it has (the wheels must fit)."""
+def probe_base(client: docker.DockerClient, base: str) -> dict[str, Any]:
+    """Ask the base image which Python, libc and machine it has (the wheels
+    must fit), and whether `localhost` resolves in it without /etc/hosts
+    (container.LABEL_NETWORK_DISABLED): asked in a container like that."""
     script = (
-        "import json, platform, sys; print(json.dumps({'python': '%d.%d' % sys.version_info[:2],"
-        " 'libc': platform.libc_ver(), 'machine': platform.machine()}))"
+        "import json, platform, socket, sys\n"
+        "try:\n    localhost = socket.gethostbyname('localhost') == '127.0.0.1'\n"
+        "except OSError:\n    localhost = False\n"
+        "print(json.dumps({'python': '%d.%d' % sys.version_info[:2],"
+        " 'libc': platform.libc_ver(), 'machine': platform.machine(), 'localhost': localhost}))"
     )
     with docker_errors(f"asking {base} for its Python version"):
         try:
             out = client.containers.run(
-                base, ["python3", "-c", script], remove=True, network_mode="none"
-            )
+                base, ["python3", "-c", script], remove=True, network_mode="none",
+                network_disabled=True,
+            )  # fmt: skip
         except docker.errors.ContainerError as exc:
             raise ImageBuildFailed(f"base image {base} has no working python3: {exc}") from None
     info: dict[str, Any] = json.loads(out)

@@ -24,8 +24,8 @@ from sandbox.image_build import Progress, build_lock, image_exists, run_streamin
 SUITE = "bookworm"
 # postgresql-15: the `sql` runner's server (initdb'd per exercise image, not
 # here). Debian's package would also make a "main" cluster: _TRIM drops it.
-# libnss-myhostname: `localhost` resolves in a sandbox without /etc/hosts
-# (Docker writes none with networking disabled: container.py).
+# libnss-myhostname: `localhost` resolves without /etc/hosts, so sandboxes
+# may run with Docker's networking disabled (container.LABEL_NETWORK_DISABLED).
 PACKAGES = ("python3", "python3-venv", "postgresql-15", "libnss-myhostname")
 MIRROR = os.environ.get("GRADER_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 # Bump when the recipe below changes in a way the hash cannot see.

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import socket
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import docker
 import docker.errors
@@ -25,6 +25,7 @@ from grader_harness.protocol import GradingRequest
 from grader_harness.report import Report, ReportFormatError, Status, parse_report
 from sandbox.container import (
     container_settings,
+    networking_disabled,
     remove_container,
     remove_later,
     restore_priority,
@@ -92,14 +93,15 @@ def _run(*, client: docker.DockerClient, image: str, request: GradingRequest,
             if stream is not None:
                 return _finish(warm, stream, limits, deadline=time.monotonic() + allowed,
                                later=True)  # fmt: skip
-    _check_image(client, image)
+    network_disabled = networking_disabled(_image_attrs(client, image))
     container: Container | None = None
     try:
         with docker_errors("creating the sandbox container"):
             container = client.containers.create(
                 image, command,
-                **container_settings(limits, runtime, runner=request.config.runner),
-            )
+                **container_settings(limits, runtime, runner=request.config.runner,
+                                     network_disabled=network_disabled),
+            )  # fmt: skip
         deadline = time.monotonic() + allowed
         with docker_errors("starting the sandbox container"):
             stream = _feed(container, payload, timeout=allowed, start=True)
@@ -130,12 +132,13 @@ def _fed_warm(container: Container, payload: bytes, *, timeout: float) -> Report
     return None
 
 
-def _check_image(client: docker.DockerClient, image: str) -> None:
+def _image_attrs(client: docker.DockerClient, image: str) -> dict[str, Any]:
+    """The image's `docker inspect`; ImageMissing when it is not on the engine."""
     with docker_errors(f"looking for image {image}"):
         try:
             # Checked first: creating from a missing image would make some
             # engines try a registry, which fails slowly here.
-            client.images.get(image)
+            return dict(client.images.get(image).attrs)
         except docker.errors.ImageNotFound:
             raise ImageMissing(
                 f"image {image} is not on this Docker engine; build it first "

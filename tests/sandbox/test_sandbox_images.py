@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import tarfile
+import uuid
 from pathlib import Path
 
 import docker
 import pytest
 
-from sandbox import image_build, images
+from sandbox import container, image_build, images
 from tests.helpers.sandbox_standins import BASE_IMAGE, write_pack
 
 
@@ -111,3 +112,25 @@ def test_offline_base_without_root_says_what_to_do(monkeypatch: pytest.MonkeyPat
     message = str(caught.value)
     assert "root" in message and "apt-get install debootstrap" in message
     assert "GRADER_BASE_IMAGE" in message
+
+
+@pytest.mark.docker
+def test_networking_is_disabled_only_where_localhost_resolves_without_docker(
+    client: docker.DockerClient, runtime_image: str
+) -> None:
+    """Docker writes no /etc/hosts into a container with networking disabled:
+    the runtime is labelled for it only when its base resolves `localhost`
+    on its own (the offline base's libnss-myhostname), as probe_base finds."""
+    base, _ = images.current_build(client, base_image=BASE_IMAGE, offline_base=True)
+    assert images.probe_base(client, base)["localhost"] is True
+    assert container.networking_disabled(client.images.get(runtime_image).attrs)
+    # A base without it (an ordinary registry image): localhost unresolved,
+    # so its sandboxes would keep Docker's networking (and its /etc/hosts).
+    plain = f"grader-selftest-no-myhostname:{uuid.uuid4().hex[:12]}"
+    dockerfile = (f"FROM {base}\n"
+                  "RUN sed -i 's/ myhostname//' /etc/nsswitch.conf\n").encode()  # fmt: skip
+    client.images.build(fileobj=io.BytesIO(dockerfile), tag=plain, rm=True, network_mode="none")
+    try:
+        assert images.probe_base(client, plain)["localhost"] is False
+    finally:
+        client.images.remove(plain, force=True)

@@ -106,8 +106,11 @@ def test_the_next_grading_runs_in_a_container_started_before_it(
     assert labels[container.LABEL_SANDBOX] == "1"
     assert labels[container.LABEL_OWNER] == container.owner_label()
     # It warms up at a low CPU weight, so that gradings under way come first.
-    assert client.containers.get(warm).attrs["HostConfig"]["CpuShares"] == \
-        container.WARM_CPU_SHARES
+    attrs = client.containers.get(warm).attrs
+    assert attrs["HostConfig"]["CpuShares"] == container.WARM_CPU_SHARES
+    # As a cold one, with Docker's networking disabled (the image's label).
+    assert attrs["Config"].get("NetworkDisabled") is True
+    assert attrs["HostConfig"]["NetworkMode"] == "none"
     # Waiting longer than the whole wall-time limit costs the student nothing:
     # the clock starts when the request arrives.
     time.sleep(LIMITS.wall_seconds + 1)
