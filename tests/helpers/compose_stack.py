@@ -10,6 +10,7 @@ Docker's layer cache warm.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -20,6 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+import docker
+import docker.errors
 
 from grader.settings import REPO_ROOT, Settings
 from sandbox import engine
@@ -133,6 +137,31 @@ def prepare(base_image: str) -> None:
 # failed unless told otherwise (`up --build` cannot be): one stopped container
 # left on the engine per failed build.
 BUILD = ("build", "--force-rm")
+# The tags the stack's build makes (docker-compose.yml, deploy/compose.offline.yml).
+STACK_IMAGES = (SERVICE_IMAGE, "grader-redis:offline", "grader-postgres:offline")
+
+
+def build_images(stack: ComposeStack, *, timeout: float) -> None:
+    """Build the stack's images, and remove those the build replaced: the
+    service image holds the grader's source, so every change rebuilds it and
+    the old one (665 MB) would stay on the engine untagged. Never forced: one a
+    container still uses stays."""
+    client = engine.connect()
+    before = {tag: _image_id(client, tag) for tag in STACK_IMAGES}
+    stack.checked(*BUILD, timeout=timeout)
+    for tag, old in before.items():
+        if old is None or old == _image_id(client, tag):
+            continue
+        with contextlib.suppress(docker.errors.APIError):
+            if not client.images.get(old).tags:
+                client.images.remove(old)
+
+
+def _image_id(client: docker.DockerClient, tag: str) -> str | None:
+    try:
+        return str(client.images.get(tag).id)
+    except docker.errors.ImageNotFound:
+        return None
 
 
 @contextmanager
@@ -142,7 +171,7 @@ def running(project: str, base_image: str, *,
     stack = ComposeStack.make(project, base_image)
     prepare(base_image)
     try:
-        stack.checked(*BUILD, timeout=build_timeout)
+        build_images(stack, timeout=build_timeout)
         stack.checked("up", "-d", "--no-build", timeout=300)
         yield stack
     finally:
@@ -159,7 +188,7 @@ def build() -> None:
     base = host_base_image()
     prepare(base)
     stack = ComposeStack.make("gradercomposebuild", base)
-    stack.checked(*BUILD, timeout=1800)
+    build_images(stack, timeout=1800)
     print(f"compose stack images built on {base}")
 
 
