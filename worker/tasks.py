@@ -67,6 +67,8 @@ def grade(self: Any, submission_id: str) -> str:
         claim_id=str(self.request.id), grade=runtime.grade_function, settings=settings,
         worker=str(self.request.hostname), max_retries=settings.grade_max_retries,
         max_attempts=settings.grade_max_attempts, lease_seconds=settings.running_deadline_seconds,
+        # Its stream shows `running` now, not at its next poll (as the final state below).
+        on_claimed=lambda: status_events.announce(rt.redis, submission_id),
     )
     if result is grading_jobs.Result.RETRY:
         delay = settings.grade_retry_backoff_seconds * (2**retries)

@@ -6,8 +6,9 @@ Each event is `event: status` with the submission's JSON (as GET returns it);
 the stream ends after a final state (graded, not_gradable), or after
 GRADER_STREAM_MAX_SECONDS (a client reconnects: EventSource does by itself).
 It polls the database, the source of truth, so it works whichever worker or
-API process made the change; a worker's announcement of a final state
-(grader/services/status_events.py) only makes the next poll come at once.
+API process made the change; a worker's announcement of its claim or of a
+final state (grader/services/status_events.py) only makes the next poll come
+at once.
 Open streams are capped per user and in all (grader/http/stream_slots.py):
 past a cap the answer is 429, problem+json.
 """
@@ -31,10 +32,13 @@ from grader.services.views import SubmissionView
 from grader.services.wiring import Services
 
 FAST_POLL_SECONDS = 0.05  # adds 25 ms on average to what a watcher sees
-# A running submission's result is what its watcher waits for, and there are
-# never more running than the workers' processes: poll those faster still
-# (10 ms on average to the grading's end as seen on the stream, issue 13).
-RUNNING_POLL_SECONDS = 0.02
+# A running submission's end is announced by its worker, which wakes the
+# stream at once: the poll only covers a lost announcement (Redis gone for a
+# moment, an API process subscribing late). It used to run every 20 ms, and
+# those polls were most of the API's CPU per grading: about 25 of 32 ms on
+# a no-gap stream of short gradings, where the whole machine's CPU is what
+# sets the pace (bench/overhead.py, issue 13).
+RUNNING_POLL_SECONDS = 0.5
 # A submission that has not changed for a while (waiting in a long queue) is
 # polled ten times less often: that is what keeps hundreds of watchers cheap.
 # Running ones stay fast, since their result is what the watcher waits for.

@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -112,14 +113,19 @@ def grade_submission(
     *, db: Database, catalog: Catalog, submission_id: str, claim_id: str,
     grade: GradeFunction, settings: Settings, worker: str, max_retries: int,
     lease_seconds: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    on_claimed: Callable[[], None] | None = None,
 ) -> tuple[Result, str | None]:
     """Run one grading end to end. Returns the result and, for RETRY or
     NOT_GRADABLE, the reason. The retry budget is counted in the database, so
-    duplicate messages (sweep, redelivery) share it instead of each having one."""
+    duplicate messages (sweep, redelivery) share it instead of each having one.
+    `on_claimed` is called once the claim is stored (the submission is
+    running), before the grading starts; it must not raise."""
     claimed = claim(db=db, submission_id=submission_id, claim_id=claim_id,
                     lease_seconds=lease_seconds, max_attempts=max_attempts)
     if claimed is None:
         return Result.SKIPPED, None
+    if on_claimed is not None:
+        on_claimed()
     try:
         pack = catalog.get(claimed.slug)
     except NotFound:

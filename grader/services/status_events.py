@@ -1,11 +1,13 @@
-"""A submission reached a final state: a Redis message, so its stream sees it at once.
+"""A submission started running or reached a final state: a Redis message,
+so its stream sees it at once.
 
 The streams (grader/http/status_stream.py) poll the database, the source of
-truth, every 20 ms while a grading runs: on average half that, plus the
-query, between the worker's commit and the event. A worker that records a
+truth. A worker that claims a submission (it is running) or records its
 final state also announces the submission's id on CHANNEL (`announce`); each
 API process keeps one subscription (`Wakeups`), and a stream waiting for
-that submission polls at once instead of at its next tick.
+that submission polls at once instead of at its next tick. So a running
+grading's stream is polled rarely (every 0.5 s) and still shows its end
+within milliseconds.
 
 An announcement is only a hint, so it never replaces the poll: a lost one
 (Redis down, a process subscribing late) costs the poll's interval, never a

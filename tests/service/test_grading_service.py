@@ -50,6 +50,28 @@ def test_grading_twice_does_nothing_the_second_time(
         assert sub.status == SubmissionStatus.GRADED and sub.tries == 1
 
 
+def test_on_claimed_is_called_once_the_submission_runs_and_never_for_a_skip(
+    db: Database, catalog: Catalog, queue: FakeQueue
+) -> None:
+    sub_id = new_submission(db, catalog, queue, student(db))
+    seen: list[SubmissionStatus] = []
+
+    def on_claimed() -> None:  # what the stream would read at that moment
+        with db.session() as session:
+            seen.append(session.get_one(Submission, sub_id).status)
+
+    def grade(**kwargs: object) -> object:
+        assert seen == [SubmissionStatus.RUNNING]  # announced before the grading starts
+        return fake_grade(**kwargs)  # type: ignore[arg-type]
+
+    for claim in ("c1", "c1", "other"):  # graded, then two skips
+        grading_jobs.grade_submission(
+            db=db, catalog=catalog, submission_id=sub_id, claim_id=claim, grade=grade,
+            settings=Settings(), worker="w", max_retries=1, lease_seconds=60,
+            on_claimed=on_claimed)  # fmt: skip
+    assert seen == [SubmissionStatus.RUNNING]
+
+
 def test_a_live_claim_keeps_other_workers_out_but_its_own_redelivery_in(
     db: Database, catalog: Catalog, queue: FakeQueue
 ) -> None:
