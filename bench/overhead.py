@@ -25,6 +25,15 @@ reference solution through the real path: POST /api/v1/submissions -> queue
   warm runs of the first gap (gap 0 by default): near 100%, the stream is
   bound by the CPU, not by waiting.
 
+Then, for the first gap, the floor the machine sets: the machine's CPU per
+grading over those runs (/proc/stat busy time, every process: the service,
+Docker, the sandboxes, the refills, this bench's client) divided by its
+cores is the least time a grading can take on average when they come back
+to back. A mean near that floor (the runs' time, less the gaps, over their
+number) is bound by the CPU: it only goes down with less CPU per grading or
+more cores. The p50 may sit below the mean (some gradings find a sandbox
+ready, the next waits for its load).
+
 Then the median of the service's own timestamps, to show where the warm
 overhead goes: POST -> row stored, stored -> claimed by the worker, claimed
 -> sandbox call starts, the sandbox call minus the tests, sandbox done ->
@@ -70,6 +79,7 @@ from sandbox.warm_container import watch_loading  # noqa: E402
 from tests.helpers.live_service import running_service  # noqa: E402
 from tests.helpers.service_processes import RedisServer  # noqa: E402
 
+TICK = os.sysconf("SC_CLK_TCK")  # /proc/stat's unit
 WARM_TARGET = 0.150  # seconds of warm overhead, p50 (issue 13); cold: twice it plus the start
 VERBOSE = bool(os.environ.get("BENCH_VERBOSE"))  # each warm run's stages, as they come
 STAGES = ["post->stored", "stored->claimed", "claimed->sandbox", "sandbox-tests",
@@ -90,6 +100,8 @@ class Figures:
     baseline: list[float] = field(default_factory=list)
     stages: dict[str, list[float]] = field(default_factory=dict)
     busy: dict[float, float] = field(default_factory=dict)  # gap -> machine CPU busy, 0-1
+    cpu: dict[float, float] = field(default_factory=dict)  # gap -> machine CPU s per grading
+    mean: dict[float, float] = field(default_factory=dict)  # gap -> (runs' time - gaps) / runs
 
 
 def cpu_ticks() -> tuple[int, int]:
@@ -280,11 +292,14 @@ def warm_runs(api: ApiClient, pack: ExercisePack, files: dict[str, str], image: 
         time.sleep(1.5)  # the pool refilled, whatever ran before
         done = []
         busy_before, total_before = cpu_ticks()
+        began = time.perf_counter()
         for _ in range(runs):
             time.sleep(gap)
             done.append(graded_once(api, pack, files))
+        fig.mean[gap] = (time.perf_counter() - began) / runs - gap
         busy_after, total_after = cpu_ticks()
         fig.busy[gap] = (busy_after - busy_before) / max(total_after - total_before, 1)
+        fig.cpu[gap] = (busy_after - busy_before) / TICK / runs
         fig.warm[gap] = [r.total for r in done]
         tests = tests_and_stages(settings, done, fig)
         fig.warm_over[gap] = [r.total - t for r, t in zip(done, tests, strict=True)]
@@ -334,6 +349,22 @@ def report(packs: list[ExercisePack], figures: dict[str, Figures], gaps: list[fl
     print("where the warm overhead goes (median over all warm runs, ms): " + ", ".join(
         f"{name} {med([v for f in figures.values() for v in f.stages.get(name, [])]) * 1000:.0f}"
         for name in STAGES))
+    floor(packs, figures, gaps[0])
+
+
+def floor(packs: list[ExercisePack], figures: dict[str, Figures], gap: float) -> None:
+    """The first gap's gradings against the least time the machine's CPU allows."""
+    cores = os.cpu_count() or 1
+    print(f"\ngap {gap:g} s against the machine's floor ({cores} cores; floor = machine CPU per "
+          f"grading / cores; ms)")
+    print(f"{'exercise':<26}{'CPU/grading':>12}{'floor':>7}{'mean':>7}{'p50':>7}{'tests':>7}"
+          f"{'ovh p50':>9}")
+    for pack in packs:
+        fig = figures[pack.slug]
+        med = statistics.median
+        print(f"{pack.slug:<26}{fig.cpu[gap] * 1000:>12.0f}{fig.cpu[gap] / cores * 1000:>7.0f}"
+              f"{fig.mean[gap] * 1000:>7.0f}{med(fig.warm[gap]) * 1000:>7.0f}"
+              f"{med(fig.tests) * 1000:>7.0f}{med(fig.warm_over[gap]) * 1000:>9.0f}")
 
 
 if __name__ == "__main__":
