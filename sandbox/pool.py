@@ -5,29 +5,24 @@ grading and is removed after it (runner.run_in_sandbox); never handed out twice.
 
 One pool per process and Docker client, filled by one background thread, for
 the `max_keys` most recently graded keys (image, runner, limits, runtime):
-the first grading of an exercise is cold, the ones after it warm. Each key
-keeps `per_key` ready (1 for a prefork worker child), more or fewer as
-warm_demand.py decides.
+the first grading of an exercise is cold, the ones after it warm. The parts:
+- how many each key keeps: `per_key`, plus up to `max_extra` while takes
+  find containers still loading (warm_demand.py);
+- which one a take gets, loaded first, and when an idle one is replaced
+  (`idle_seconds`; warm_idle.py, warm_container.py);
+- a take that finds none ready waits for the one being started for its key,
+  if it comes soon enough (a handover: warm_starts.py);
+- at most `max_loading` load at once (default: half the cores, at least
+  one), the next once one has loaded: loads sharing a busy CPU all finish
+  late, while one after the other the oldest is ready soonest;
+- with `gradings` (a worker's count of its gradings running,
+  host_gradings.py), a start waits while every one of `cores` (default: the
+  engine's CPUs) grades (refill_gate.py); every grading through
+  run_in_sandbox with this pool counts itself there (running()).
 
-Back to back: a take that finds none ready while one is being started for its
-key waits for it (a handover) if it should come within about one typical
-start (a moving average); a failed or dragging start lets the grading go cold.
-A take prefers a container whose harness has loaded (warm_container.py); one
-that gets a container still loading asks for one more for its key, up to
-`max_extra`. At most `max_loading` containers load at once (default: half the
-cores, at least one), the next once one has loaded: loads sharing a busy CPU
-all finish late, while one after the other the oldest, the one a take gets,
-is ready soonest.
-
-With `gradings` (a worker's count of its gradings running, host_gradings.py)
-a start waits while every one of `cores` (default: the engine's CPUs)
-grades (refill_gate.py); every grading through run_in_sandbox with this pool
-counts itself there (running()).
-
-A container idle for `idle_seconds` is replaced (its harness exits a little
-later: IDLE_MARGIN_SECONDS); one that died while it waited is found when the
-grading attaches to it, and that grading goes cold. Failures here are logged,
-never raised: without the pool a grading is only slower.
+A warm container that died while it waited is found when the grading
+attaches to it, and that grading goes cold. Failures here are logged, never
+raised: without the pool a grading is only slower.
 """
 
 from __future__ import annotations
@@ -52,16 +47,13 @@ from sandbox.refill_gate import RECHECK_SECONDS, RefillGate
 from sandbox.warm_container import WarmContainer, WarmKey, watch_loading
 from sandbox.warm_demand import Demand
 from sandbox.warm_idle import IdleSandboxes
+from sandbox.warm_starts import Starts
 
 log = logging.getLogger(__name__)
 
 # The harness's own idle limit is this much longer than the pool's, so that a
 # container is never handed out in the moment its harness gives up.
 IDLE_MARGIN_SECONDS = 15.0
-# The typical start (create + start) before this pool has measured one; then
-# a moving average, each new start weighing START_WEIGHT.
-FIRST_START_GUESS_SECONDS = 0.5
-START_WEIGHT = 0.3
 
 
 class WarmPool:
@@ -81,12 +73,11 @@ class WarmPool:
         self.hits = self.misses = 0  # hits: handovers included
         self.handovers = 0  # hits that waited for a container being started
         self.unloaded = 0  # hits on a container whose harness was still loading
-        self.typical_start = FIRST_START_GUESS_SECONDS
+        self.starts = Starts()
         self._cond = threading.Condition()
         self._recent: OrderedDict[WarmKey, None] = OrderedDict()  # least recent first
         self._idle = IdleSandboxes()
         self._doomed: list[Container] = []
-        self._starting: dict[WarmKey, float] = {}  # key -> when its start began
         self._demand = Demand(per_key, max_extra)
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -113,7 +104,7 @@ class WarmPool:
                 self._thread.start()
             self._cond.notify_all()
             found = self._pop_fresh(key)
-            if found is None and key in self._starting:
+            if found is None and key in self.starts:
                 found = self._await_start(key)
                 self.handovers += found is not None
             self.misses += found is None
@@ -144,12 +135,11 @@ class WarmPool:
 
     def _await_start(self, key: WarmKey) -> WarmContainer | None:
         """Under the lock: the container being started for `key`, if it comes
-        sooner than a cold start would (about typical_start from now), and
-        while that start is still under way; else None."""
+        sooner than a cold start would (Starts.wait_until), and while that
+        start is still under way; else None."""
         now = time.monotonic()
-        # A start past twice the typical time is stuck (a busy engine): go cold.
-        give_up = min(self._starting[key] + 2 * self.typical_start, now + self.typical_start)
-        while not self._closed and key in self._starting and now < give_up:
+        give_up = self.starts.wait_until(key, now)
+        while not self._closed and key in self.starts and now < give_up:
             self._cond.wait(timeout=give_up - now)
             found = self._pop_fresh(key)
             if found is not None:
@@ -187,7 +177,7 @@ class WarmPool:
     def starting_count(self) -> int:
         """Containers the fill thread is starting now (0 or 1: it starts one at a time)."""
         with self._cond:
-            return len(self._starting)
+            return len(self.starts)
 
     # --- the background thread ------------------------------------------
 
@@ -221,7 +211,7 @@ class WarmPool:
                     return doomed, None, RECHECK_SECONDS  # a core must be free first
                 wanted = key
                 # Under way from now on: a take from here waits for it (_await_start).
-                self._starting[key] = now
+                self.starts.begin(key, now)
                 break
         retry = self._demand.next_retry() or now + 60
         return doomed, wanted, max(0.05, min(self._idle.next_change(now), retry) - now)
@@ -241,13 +231,12 @@ class WarmPool:
                 self._add(key)
 
     def _add(self, key: WarmKey) -> None:
-        began = time.monotonic()
         try:
             container = start_warm(self.client, key.image, key.runner, key.limits, key.runtime,
                                    self.idle_seconds + IDLE_MARGIN_SECONDS)  # fmt: skip
         except BaseException as exc:
             with self._cond:
-                del self._starting[key]
+                self.starts.ended(key, time.monotonic(), started=False)
                 self._cond.notify_all()  # a take waiting for this start goes cold
                 if isinstance(exc, SandboxError):
                     self._demand.failed(key, time.monotonic())
@@ -257,9 +246,7 @@ class WarmPool:
                         key.image, exc)  # fmt: skip
             return
         with self._cond:
-            took = time.monotonic() - began
-            self.typical_start += START_WEIGHT * (took - self.typical_start)
-            del self._starting[key]
+            self.starts.ended(key, time.monotonic(), started=True)
             self._cond.notify_all()
             self._demand.started(key)
             if self._closed or key not in self._recent:

@@ -188,7 +188,7 @@ def test_back_to_back_gradings_all_find_a_ready_container(
 ) -> None:
     grade(client, image, pool)
     wait_for(lambda: pool.idle_count() == 1)
-    pool.typical_start = 30.0  # a loaded machine must not turn a handover into a miss
+    pool.starts.typical = 30.0  # a loaded machine must not turn a handover into a miss
     for _ in range(3):  # no gap: each takes the one started during the grading before it
         report = grade(client, image, pool)
         assert (report.status, report.score) == (Status.PASSED, 1.0), report.message
@@ -204,7 +204,7 @@ def test_a_take_while_its_container_starts_is_handed_that_container(
     assert first is not None
     try:
         wait_for(lambda: pool.starting_count() == 1, seconds=10)  # its replacement
-        pool.typical_start = 30.0
+        pool.starts.typical = 30.0
         second = pool.take(image=image, runner="python", limits=LIMITS)
         assert second is not None and second.id != first.id
         container.remove_container(second)
@@ -230,11 +230,11 @@ def test_a_start_that_fails_or_drags_during_a_wait_leaves_the_grading_cold(
     container.remove_container(first)
     wait_for(lambda: pool.starting_count() == 1, seconds=10)
     # The start drags past the typical time: the take does not wait it out.
-    pool.typical_start = 0.05
+    pool.starts.typical = 0.05
     assert pool.take(image=image, runner="python", limits=LIMITS) is None
     assert pool.starting_count() == 1
     # A take waiting when the start fails goes cold at once, and grades there.
-    pool.typical_start = 30.0
+    pool.starts.typical = 30.0
     threading.Timer(0.3, release.set).start()
     report = grade(client, image, pool)
     assert (report.status, report.score) == (Status.PASSED, 1.0), report.message
@@ -261,7 +261,7 @@ def take_back_to_back(client: docker.DockerClient, image: str, pool: WarmPool) -
     (not loaded yet: a handover); both removed unused."""
     grade(client, image, pool)
     wait_for(lambda: pool.loaded_count() == 1)
-    pool.typical_start = 30.0
+    pool.starts.typical = 30.0
     taken = [pool.take(image=image, runner="python", limits=LIMITS)]
     wait_for(lambda: pool.starting_count() == 1, seconds=10)
     taken.append(pool.take(image=image, runner="python", limits=LIMITS))
@@ -337,13 +337,13 @@ def test_the_next_start_waits_for_a_loading_container_to_load(
     young.loaded = True
     with pool._cond:
         assert pool._next_job()[1] == key
-    pool._starting.clear()
+    pool.starts.under_way.clear()
     silent = pool_module.WarmContainer(object(), now + 60,  # type: ignore[arg-type]
                                        started=now - LOADING_LIMIT_SECONDS - 1)
     hold(pool, key, silent)
     with pool._cond:
         assert pool._next_job()[1] == key
-    pool._starting.clear()
+    pool.starts.under_way.clear()
     pool.max_loading = 2  # a bigger machine: two load side by side
     hold(pool, key, pool_module.WarmContainer(object(), now + 60))  # type: ignore[arg-type]
     with pool._cond:
