@@ -147,15 +147,28 @@ def restore_priority(container: Container) -> None:
     """Give a fed warm sandbox the default CPU weight, in a thread of its own:
     the grading does not wait for the API call (it starts at the low weight
     for those few milliseconds). A failure leaves it low: slower under load,
-    never wrong."""
+    never wrong. A short grading may be over before the call (Docker refuses
+    to update a stopped container): nothing to restore then, and no warning."""
 
     def restore() -> None:
         try:
             container.update(cpu_shares=DEFAULT_CPU_SHARES)
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-            log.warning("sandbox %s keeps its warm CPU weight: %s", container.short_id, exc)
+            level = logging.DEBUG if _stopped(container) else logging.WARNING
+            log.log(level, "sandbox %s keeps its warm CPU weight: %s", container.short_id, exc)
 
     threading.Thread(target=restore, name="sandbox-priority", daemon=True).start()
+
+
+def _stopped(container: Container) -> bool:
+    """Whether the container is gone or no longer running (False when Docker cannot say)."""
+    try:
+        container.reload()
+    except docker.errors.NotFound:
+        return True
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        return False
+    return container.status not in ("running", "paused")
 
 
 class _Remover:

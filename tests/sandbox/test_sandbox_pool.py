@@ -63,13 +63,16 @@ def pool(client: docker.DockerClient) -> Iterator[WarmPool]:
     assert own_sandboxes(client) == [], "the pool left a container behind"
 
 
-def grade(client: docker.DockerClient, image: str, pool: WarmPool | None,
-          limits: SandboxLimits = LIMITS) -> Report:  # fmt: skip
+def request_for(limits: SandboxLimits = LIMITS) -> GradingRequest:
     config = HarnessConfig(runner="python", options={"module": "solution"},
                            wall_seconds=limits.wall_seconds, hidden_messages="full")  # fmt: skip
-    request = GradingRequest(config=config, files={"solution.py": "def f():\n    return 1\n"})
-    return runner.run_in_sandbox(client=client, image=image, request=request, limits=limits,
-                                 pool=pool)  # fmt: skip
+    return GradingRequest(config=config, files={"solution.py": "def f():\n    return 1\n"})
+
+
+def grade(client: docker.DockerClient, image: str, pool: WarmPool | None,
+          limits: SandboxLimits = LIMITS) -> Report:  # fmt: skip
+    return runner.run_in_sandbox(client=client, image=image, request=request_for(limits),
+                                 limits=limits, pool=pool)  # fmt: skip
 
 
 def hold(pool: WarmPool, key: pool_module.WarmKey, *entries: pool_module.WarmContainer) -> None:
@@ -122,6 +125,38 @@ def test_the_next_grading_runs_in_a_container_started_before_it(
     wait_for(lambda: pool.idle_count() == 1 and warm not in own_sandboxes(client))
     third = grade(client, image, pool)
     assert (third.status, pool.hits) == (Status.PASSED, 2), third.message
+
+
+def test_a_fed_warm_container_grades_at_the_default_cpu_weight(
+    client: docker.DockerClient, image: str, pool: WarmPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It loaded behind the gradings (WARM_CPU_SHARES); fed, it is a grading itself."""
+    fed: list[str] = []
+
+    def restore(made: docker.models.containers.Container) -> None:
+        fed.append(made.id)
+        container.restore_priority(made)
+
+    monkeypatch.setattr(runner, "restore_priority", restore)
+    grade(client, image, pool)
+    wait_for(lambda: pool.loaded_count() == 1)
+    with pool._cond:
+        [[waiting]] = pool._idle._by_key.values()
+    assert grade(client, image, pool).status is Status.PASSED
+    assert fed == [waiting.container.id]  # the runner restores the one it fed
+
+    def shares(made: docker.models.containers.Container) -> int:
+        return int(client.api.inspect_container(made.id)["HostConfig"]["CpuShares"])
+
+    wait_for(lambda: pool.loaded_count() == 1)
+    warm = pool.take(image=image, runner="python", limits=LIMITS)
+    assert warm is not None
+    try:
+        assert shares(warm) == container.WARM_CPU_SHARES
+        container.restore_priority(warm)  # a real update, the harness still waiting
+        wait_for(lambda: shares(warm) == container.DEFAULT_CPU_SHARES, seconds=10)
+    finally:
+        container.remove_container(warm)
 
 
 def test_a_warm_container_that_died_is_replaced_by_a_cold_grading(
