@@ -73,6 +73,8 @@ async def _stream(request: Request, services: Services, user: User, sub_id: str,
     started = last_sent = last_change = time.monotonic()
     lifetime = services.settings.stream_max_seconds
     wakeups: Wakeups = request.app.state.status_wakeups
+    # Held from before the first poll: an announcement while we poll is kept.
+    watch = wakeups.watch(sub_id)
     try:
         while time.monotonic() - started < lifetime:
             try:
@@ -99,11 +101,12 @@ async def _stream(request: Request, services: Services, user: User, sub_id: str,
             if await request.is_disconnected():
                 return
             # The next poll, or sooner: when a worker announces its final state.
-            await wakeups.wait(sub_id, _interval(last, time.monotonic() - last_change))
+            await watch.wait(_interval(last, time.monotonic() - last_change))
         # A comment, not an event: clients that parse every data line as the
         # submission (the CLI) must not see a different document.
         yield b": stream lifetime over; reconnect to keep following\n\n"
     finally:
+        watch.close()
         slot.release()
 
 
