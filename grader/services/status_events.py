@@ -7,9 +7,8 @@ final state also announces the submission's id on CHANNEL (`announce`); each
 API process keeps one subscription (`Wakeups`), and a stream waiting for
 that submission polls at once instead of at its next tick (a stream's
 `Watch` is held between its waits, so one that comes during a poll is kept).
-So a running
-grading's stream is polled rarely (every 0.5 s) and still shows its end
-within milliseconds.
+So a running grading's stream is polled rarely (every 0.5 s) and still
+shows its end within milliseconds.
 
 An announcement is only a hint, so it never replaces the poll: a lost one
 (Redis down, a process subscribing late) costs the poll's interval, never a
