@@ -25,7 +25,7 @@ from sandbox.pool import WarmPool
 # A worker (a caller with a warm pool) checks an exercise version's image
 # this often, not on every grading: the check hashes the harness and asks
 # the engine about three images, 10-25 ms. A cold grading still finds a
-# missing image itself (runner._check_image) and then drops the entry.
+# missing image itself (container.image_attrs) and then drops the entry.
 IMAGE_RECHECK_SECONDS = 30.0
 _known_images: dict[tuple[str, str, str, bool], tuple[str, float]] = {}
 

@@ -56,6 +56,21 @@ def networking_disabled(image_attrs: Mapping[str, Any]) -> bool:
     return labels.get(LABEL_NETWORK_DISABLED) == "1"
 
 
+def image_attrs(client: docker.DockerClient, image: str) -> dict[str, Any]:
+    """The image's `docker inspect` (its command, its labels); ImageMissing
+    when it is not on the engine. Asked before any container is created from
+    it: creating from a missing image would make some engines try a
+    registry, which fails slowly here."""
+    with docker_errors(f"looking for image {image}"):
+        try:
+            return dict(client.images.get(image).attrs)
+        except docker.errors.ImageNotFound:
+            raise ImageMissing(
+                f"image {image} is not on this Docker engine; build it first "
+                "(`grader images build`, or grade once with image building allowed)"
+            ) from None
+
+
 def container_settings(
     limits: SandboxLimits, runtime: str, *, runner: str | None = None,
     network_disabled: bool = False,
@@ -124,11 +139,8 @@ def start_warm(client: docker.DockerClient, image: str, runner: str, limits: San
                runtime: str, harness_idle: float) -> Container:  # fmt: skip
     """Create and start one warm sandbox: the image's own command (the harness)
     with --warm, at WARM_CPU_SHARES. Raises SandboxError (ImageMissing included)."""
+    attrs = image_attrs(client, image)
     with docker_errors(f"starting a warm sandbox of {image}"):
-        try:
-            attrs = client.images.get(image).attrs
-        except docker.errors.ImageNotFound:
-            raise ImageMissing(f"image {image} is not on this Docker engine") from None
         command = [*(attrs["Config"]["Cmd"] or []),
                    "--warm", runner, "--idle-seconds", f"{harness_idle:g}"]  # fmt: skip
         settings = container_settings(limits, runtime, runner=runner,

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import socket
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import docker
 import docker.errors
@@ -25,13 +25,14 @@ from grader_harness.protocol import GradingRequest
 from grader_harness.report import Report, ReportFormatError, Status, parse_report
 from sandbox.container import (
     container_settings,
+    image_attrs,
     networking_disabled,
     remove_container,
     remove_later,
     restore_priority,
 )
 from sandbox.engine import docker_errors
-from sandbox.errors import HarnessFailed, ImageMissing, SandboxError
+from sandbox.errors import HarnessFailed, SandboxError
 from sandbox.limits import SandboxLimits
 from sandbox.report_stream import ReportStream
 
@@ -93,7 +94,7 @@ def _run(*, client: docker.DockerClient, image: str, request: GradingRequest,
             if stream is not None:
                 return _finish(warm, stream, limits, deadline=time.monotonic() + allowed,
                                later=True)  # fmt: skip
-    network_disabled = networking_disabled(_image_attrs(client, image))
+    network_disabled = networking_disabled(image_attrs(client, image))
     container: Container | None = None
     try:
         with docker_errors("creating the sandbox container"):
@@ -130,20 +131,6 @@ def _fed_warm(container: Container, payload: bytes, *, timeout: float) -> Report
                 problem)  # fmt: skip
     remove_container(container)
     return None
-
-
-def _image_attrs(client: docker.DockerClient, image: str) -> dict[str, Any]:
-    """The image's `docker inspect`; ImageMissing when it is not on the engine."""
-    with docker_errors(f"looking for image {image}"):
-        try:
-            # Checked first: creating from a missing image would make some
-            # engines try a registry, which fails slowly here.
-            return dict(client.images.get(image).attrs)
-        except docker.errors.ImageNotFound:
-            raise ImageMissing(
-                f"image {image} is not on this Docker engine; build it first "
-                "(`grader images build`, or grade once with image building allowed)"
-            ) from None
 
 
 def _finish(container: Container, stream: ReportStream, limits: SandboxLimits, *,
