@@ -85,14 +85,6 @@ class Wakeups:
             if not waiting:
                 del self._waiters[watch.submission_id]
 
-    async def wait(self, submission_id: str, timeout: float) -> None:
-        """Until `submission_id` is announced, or `timeout` seconds (a one-off watch)."""
-        once = self.watch(submission_id)
-        try:
-            await once.wait(timeout)
-        finally:
-            once.close()
-
     def listen(self) -> None:
         """Start (or restart) the subscription's task; needs the running loop."""
         if self._listener is None or self._listener.done():

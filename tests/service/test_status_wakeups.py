@@ -26,9 +26,18 @@ from tests.service.test_worker import final, submit
 LONG = 10.0  # a poll interval no test waits out when the announcement works
 
 
+async def wait_once(wakeups: Wakeups, submission_id: str, timeout: float) -> None:
+    """What a stream does between two polls, for one wait."""
+    watch = wakeups.watch(submission_id)
+    try:
+        await watch.wait(timeout)
+    finally:
+        watch.close()
+
+
 async def _subscribed(wakeups: Wakeups, client: redis.Redis) -> None:
     """Until the wakeups' subscription is live (a message before it is lost)."""
-    waiter = asyncio.ensure_future(wakeups.wait("nobody", 0.01))
+    waiter = asyncio.ensure_future(wait_once(wakeups, "nobody", 0.01))
     for _ in range(200):
         if client.pubsub_numsub(CHANNEL)[0][1] >= 1:
             break
@@ -43,8 +52,8 @@ def test_an_announcement_wakes_only_its_submissions_streams(redis_server: RedisS
         wakeups = Wakeups(redis_server.url)
         try:
             await _subscribed(wakeups, client)
-            mine = asyncio.ensure_future(wakeups.wait("sub-1", LONG))
-            other = asyncio.ensure_future(wakeups.wait("sub-2", 1.0))
+            mine = asyncio.ensure_future(wait_once(wakeups, "sub-1", LONG))
+            other = asyncio.ensure_future(wait_once(wakeups, "sub-2", 1.0))
             await asyncio.sleep(0.05)
             began = time.monotonic()
             await asyncio.to_thread(announce, client, "sub-1")
@@ -148,7 +157,7 @@ def test_hostile_messages_wake_nobody_and_break_nothing(redis_server: RedisServe
         wakeups = Wakeups(redis_server.url)
         try:
             await _subscribed(wakeups, client)
-            waiter = asyncio.ensure_future(wakeups.wait("sub-1", 0.5))
+            waiter = asyncio.ensure_future(wait_once(wakeups, "sub-1", 0.5))
             await asyncio.sleep(0.05)
             for hostile in (b"sub-1" * 100, b"\xffsub-1", "sub-\u00e9".encode(), b""):
                 client.publish(CHANNEL, hostile)
@@ -156,7 +165,7 @@ def test_hostile_messages_wake_nobody_and_break_nothing(redis_server: RedisServe
             await waiter  # only its timeout ends it
             took = time.monotonic() - began
             # Still subscribed and working after them.
-            again = asyncio.ensure_future(wakeups.wait("sub-1", LONG))
+            again = asyncio.ensure_future(wait_once(wakeups, "sub-1", LONG))
             await asyncio.sleep(0.05)
             client.publish(CHANNEL, b"sub-1")
             await again
@@ -176,7 +185,7 @@ def test_without_redis_streams_fall_back_to_their_polls() -> None:
         wakeups = Wakeups(down)
         try:
             began = time.monotonic()
-            await wakeups.wait("sub-1", 0.3)
+            await wait_once(wakeups, "sub-1", 0.3)
             return time.monotonic() - began
         finally:
             await wakeups.close()
